@@ -1,0 +1,64 @@
+# The interface: `make run` starts the app with demo data, `make test` runs the whole suite.
+# Both set everything up first (virtualenv, packages, translations) and are safe to repeat.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: help setup system-deps run test lint fmt check messages worker beat bench clean
+
+help:
+	@echo "make run    - set up, migrate, load demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make test   - set up and run the whole test suite"
+	@echo "make lint / make fmt / make messages / make worker / make beat"
+
+# gettext compiles the translations; installed with apt when missing (we run as root on CI).
+system-deps:
+	@command -v msgfmt >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null); \
+	  else echo "Please install GNU gettext (e.g. sudo apt-get install gettext)"; exit 1; fi; }
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+setup: system-deps $(STAMP)
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+
+run: setup
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run -v0
+
+fmt: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Regenerate the message catalogues after changing user-visible text.
+messages: setup
+	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete
+	$(BIN)/python manage.py makemessages -d djangojs -l zh_Hans -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=static/vendor --no-obsolete
+
+worker: setup
+	$(BIN)/celery -A zongzhi worker -l info
+
+beat: setup
+	$(BIN)/celery -A zongzhi beat -l info
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "tracking"
+
+urlpatterns = [
+    path("", views.tracking_start, name="start"),
+    path("<str:code>/", views.tracking_case, name="case"),
+]

@@ -1,0 +1,1 @@
+"""Supervision orders, callbacks and leaders' reports (built on the cases app)."""
