@@ -27,7 +27,9 @@ class CaseCodeMalformed(InvalidCaseCode):
     code = "code_malformed"
 
     def __init__(self):
-        super().__init__(_("案件编号格式不正确：应为 17 位（6 位区划代码、4 位年份、6 位序号、1 位校验码）。"))
+        super().__init__(
+            _("案件编号格式不正确：应为 17 位（6 位区划代码、4 位年份、6 位序号、1 位校验码）。")
+        )
 
 
 class CaseCodeMistyped(InvalidCaseCode):

@@ -114,9 +114,16 @@ class Case(FSMModelMixin, TimeStampedModel):
     """One matter, one code (一案一码)."""
 
     code = models.CharField(_("案件编号"), max_length=17, unique=True, editable=False)
-    center = models.ForeignKey(Center, verbose_name=_("受理中心"), on_delete=models.PROTECT, related_name="cases")
+    center = models.ForeignKey(
+        Center, verbose_name=_("受理中心"), on_delete=models.PROTECT, related_name="cases"
+    )
     desk = models.ForeignKey(
-        Desk, verbose_name=_("受理窗口"), null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+        Desk,
+        verbose_name=_("受理窗口"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
     )
     title = models.CharField(_("事项"), max_length=120)
     description = models.TextField(_("事项描述"))
@@ -126,11 +133,20 @@ class Case(FSMModelMixin, TimeStampedModel):
     requested_services = models.ManyToManyField(
         Service, verbose_name=_("申请服务"), blank=True, related_name="requested_by_cases"
     )
-    risk_colour = models.CharField(_("风险等级"), max_length=10, choices=RiskColour.choices, blank=True, db_index=True)
-    proposed_colour = models.CharField(_("建议风险等级"), max_length=10, choices=RiskColour.choices, blank=True)
+    risk_colour = models.CharField(
+        _("风险等级"), max_length=10, choices=RiskColour.choices, blank=True, db_index=True
+    )
+    proposed_colour = models.CharField(
+        _("建议风险等级"), max_length=10, choices=RiskColour.choices, blank=True
+    )
     colour_reason = models.CharField(_("风险等级理由"), max_length=200, blank=True)
     package = models.ForeignKey(
-        ServicePackage, verbose_name=_("服务套餐"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+        ServicePackage,
+        verbose_name=_("服务套餐"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
     )
     lead_department = models.ForeignKey(
         Department,
@@ -151,8 +167,12 @@ class Case(FSMModelMixin, TimeStampedModel):
     submitted_at = models.DateTimeField(_("办结提交时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True, db_index=True)
     result = models.TextField(_("办理结果"), blank=True)
-    redirect_target = models.CharField(_("引导去向"), max_length=20, choices=RedirectTarget.choices, blank=True)
-    state = FSMField(_("状态"), max_length=20, choices=State.choices, default=State.RECEIVED, protected=True, db_index=True)
+    redirect_target = models.CharField(
+        _("引导去向"), max_length=20, choices=RedirectTarget.choices, blank=True
+    )
+    state = FSMField(
+        _("状态"), max_length=20, choices=State.choices, default=State.RECEIVED, protected=True, db_index=True
+    )
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     tracking_key = models.CharField(_("查询密钥"), max_length=32, default=new_tracking_key, editable=False)
     is_problem = models.BooleanField(_("问题工单"), default=False, db_index=True)
@@ -320,10 +340,19 @@ class HandlingRecord(TimeStampedModel):
 
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="records")
     department = models.ForeignKey(
-        Department, verbose_name=_("办理单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="records"
+        Department,
+        verbose_name=_("办理单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="records",
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("记录人"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.PROGRESS)
     text = models.TextField(_("内容"))
@@ -346,12 +375,19 @@ class Evaluation(TimeStampedModel):
         CALLBACK = "callback", _("电话回访")
         STAFF = "staff", _("工作人员代录")
 
-    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="evaluations")
+    case = models.ForeignKey(
+        Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="evaluations"
+    )
     rating = models.CharField(_("评价"), max_length=20, choices=Rating.choices)
     comment = models.TextField(_("意见"), blank=True)
     channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("记录人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:

@@ -19,8 +19,13 @@ def recipients_for(event: CaseEvent) -> list[str]:
     """Return the e-mail addresses of the staff who must hear of ``event``."""
     users = get_user_model().objects.filter(is_active=True).exclude(email="")
     if event.transition in TO_DEPARTMENT and event.case.lead_department_id:
-        department_ids = [event.case.lead_department_id, *event.case.co_departments.values_list("pk", flat=True)]
-        users = users.filter(staff_profile__role=Role.LIAISON, staff_profile__department_id__in=department_ids)
+        department_ids = [
+            event.case.lead_department_id,
+            *event.case.co_departments.values_list("pk", flat=True),
+        ]
+        users = users.filter(
+            staff_profile__role=Role.LIAISON, staff_profile__department_id__in=department_ids
+        )
     elif event.transition in TO_COORDINATORS:
         users = users.filter(staff_profile__role=Role.COORDINATOR)
     else:
@@ -35,7 +40,10 @@ def send_event_mail(event: CaseEvent) -> int:
         return 0
     with translation.override(settings.LANGUAGE_CODE):
         case = event.case
-        subject = _("【综治中心】%(code)s %(action)s") % {"code": case.code_display, "action": event.transition_label}
+        subject = _("【综治中心】%(code)s %(action)s") % {
+            "code": case.code_display,
+            "action": event.transition_label,
+        }
         body = _("案件 %(code)s「%(title)s」：%(action)s。\n说明：%(reason)s\n当前状态：%(state)s") % {
             "code": case.code_display,
             "title": case.title,

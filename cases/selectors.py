@@ -41,7 +41,11 @@ def public_timeline(case: Case) -> list[dict]:
     Only stages and dates: nothing personal, no department, no deadline.
     """
     first_reached = {}
-    events = CaseEvent.objects.filter(case=case).order_by("created_at", "id").values_list("transition", "created_at")
+    events = (
+        CaseEvent.objects.filter(case=case)
+        .order_by("created_at", "id")
+        .values_list("transition", "created_at")
+    )
     by_transition = {t: stage for stage, _label, t in PUBLIC_STAGES}
     for transition, created_at in events:
         stage = by_transition.get(transition)

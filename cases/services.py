@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from common.exceptions import ConcurrentChange, InvalidTransition
-from departments.deadlines import deadline_for, rule_for
+from departments.deadlines import deadline_for, legal_limit_for
 from departments.models import Center, Department, Desk, Role, Service, ServicePackage, Stage
 from departments.permissions import department_of, require_liaison_of, require_role
 
@@ -66,7 +66,7 @@ def next_case_number(*, county_code: str, year: int) -> int:
     table = CaseSequence._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (county_code, year, last_number) VALUES (%s, %s, 1) "  # noqa: S608
+            f"INSERT INTO {table} (county_code, year, last_number) VALUES (%s, %s, 1) "
             f"ON CONFLICT (county_code, year) DO UPDATE SET last_number = {table}.last_number + 1 "
             "RETURNING last_number",
             [county_code, year],
@@ -229,10 +229,12 @@ def assignment_deadlines(
 ) -> tuple[dt.datetime, dt.datetime]:
     """Return (accept by, handle by) under the deadline policy for this case and colour."""
     services = list(package.services.all()) if package else []
-    accept_by = deadline_for(stage=Stage.ACCEPT, colour=risk_colour, start=start, services=services,
-                             category=case.category)
-    due_by = deadline_for(stage=Stage.HANDLE, colour=risk_colour, start=start, services=services,
-                          category=case.category)
+    accept_by = deadline_for(
+        stage=Stage.ACCEPT, colour=risk_colour, start=start, services=services, category=case.category
+    )
+    due_by = deadline_for(
+        stage=Stage.HANDLE, colour=risk_colour, start=start, services=services, category=case.category
+    )
     return accept_by, due_by
 
 
@@ -258,9 +260,14 @@ def case_assign(
     if not lead_department.is_active:
         raise ValidationError({"lead_department": _("该单位已不在驻，不能交办。")})
     now = timezone.now()
-    accept_by, policy_due_by = assignment_deadlines(case=case, risk_colour=risk_colour, package=package, start=now)
-    data = {"lead_department": lead_department.slug, "risk_colour": risk_colour,
-            "co_departments": [d.slug for d in co_departments if d != lead_department]}
+    accept_by, policy_due_by = assignment_deadlines(
+        case=case, risk_colour=risk_colour, package=package, start=now
+    )
+    data = {
+        "lead_department": lead_department.slug,
+        "risk_colour": risk_colour,
+        "co_departments": [d.slug for d in co_departments if d != lead_department],
+    }
     if due_by is not None and due_by != policy_due_by:
         _required(due_by_reason, "due_by_reason", _("调整办结期限须说明理由。"))
         _check_legal_limit(case=case, risk_colour=risk_colour, package=package, start=now, due_by=due_by)
@@ -271,13 +278,34 @@ def case_assign(
         due_by = policy_due_by
 
     def fire(c: Case) -> None:
-        c.assign(risk_colour=risk_colour, lead_department=lead_department, package=package,
-                 instructions=instructions, accept_by=accept_by, due_by=due_by, now=now)
+        c.assign(
+            risk_colour=risk_colour,
+            lead_department=lead_department,
+            package=package,
+            instructions=instructions,
+            accept_by=accept_by,
+            due_by=due_by,
+            now=now,
+        )
 
     case = _transition(
-        case, actor=actor, name="assign", fire=fire, reason=instructions, data=data, now=now,
-        fields=["risk_colour", "lead_department", "package", "instructions", "accept_by", "due_by",
-                "assigned_at", "accepted_at"],
+        case,
+        actor=actor,
+        name="assign",
+        fire=fire,
+        reason=instructions,
+        data=data,
+        now=now,
+        fields=[
+            "risk_colour",
+            "lead_department",
+            "package",
+            "instructions",
+            "accept_by",
+            "due_by",
+            "assigned_at",
+            "accepted_at",
+        ],
     )
     case.co_departments.set([d for d in co_departments if d != lead_department])
     _refresh_problem_flag(case)
@@ -286,21 +314,28 @@ def case_assign(
 
 def _check_legal_limit(*, case, risk_colour, package, start, due_by) -> None:
     services = list(package.services.all()) if package else []
-    rule = rule_for(stage=Stage.HANDLE, colour=risk_colour, services=services, category=case.category)
-    if rule is not None and rule.is_legal_limit:
-        from departments.deadlines import add_time
-
-        limit = add_time(start, rule.amount, rule.unit)
-        if due_by > limit:
-            raise ValidationError({"due_by": _("调整后的期限超过法定时限（%(note)s）。") % {"note": rule.note or rule}})
+    limit, rule = legal_limit_for(
+        stage=Stage.HANDLE, colour=risk_colour, start=start, services=services, category=case.category
+    )
+    if limit is not None and due_by > limit:
+        raise ValidationError(
+            {"due_by": _("调整后的期限超过法定时限（%(note)s）。") % {"note": rule.note or rule}}
+        )
 
 
 @transaction.atomic
 def case_accept(*, case: Case, actor) -> Case:
     """Accept an assigned case on behalf of the lead department (签收)."""
     now = timezone.now()
-    return _transition(case, actor=actor, name="accept", guard=_lead_liaison(actor),
-                       fire=lambda c: c.accept(now=now), fields=["accepted_at"], now=now)
+    return _transition(
+        case,
+        actor=actor,
+        name="accept",
+        guard=_lead_liaison(actor),
+        fire=lambda c: c.accept(now=now),
+        fields=["accepted_at"],
+        now=now,
+    )
 
 
 @transaction.atomic
@@ -308,9 +343,16 @@ def case_return_to_center(*, case: Case, actor, reason: str) -> Case:
     """Return an assigned case to the center, e.g. as not the department's matter (退回)."""
     require_role(actor, Role.LIAISON)
     reason = _required(reason, "reason")
-    case = _transition(case, actor=actor, name="return_to_center", guard=_lead_liaison(actor),
-                       fire=lambda c: c.return_to_center(), fields=["return_count"], reason=reason,
-                       data={"department": getattr(department_of(actor), "slug", "")})
+    case = _transition(
+        case,
+        actor=actor,
+        name="return_to_center",
+        guard=_lead_liaison(actor),
+        fire=lambda c: c.return_to_center(),
+        fields=["return_count"],
+        reason=reason,
+        data={"department": getattr(department_of(actor), "slug", "")},
+    )
     _refresh_problem_flag(case)
     return case
 
@@ -321,8 +363,9 @@ def case_supervise(*, case: Case, actor, reason: str, data: dict | None = None) 
     if actor is not None:
         require_role(actor, Role.COORDINATOR, Role.LEADER)
     reason = _required(reason, "reason")
-    return _transition(case, actor=actor, name="supervise", fire=lambda c: c.supervise(), reason=reason,
-                       data=data)
+    return _transition(
+        case, actor=actor, name="supervise", fire=lambda c: c.supervise(), reason=reason, data=data
+    )
 
 
 @transaction.atomic
@@ -330,8 +373,9 @@ def case_end_supervision(*, case: Case, actor, reason: str = "") -> Case:
     """Return a supervised case to ordinary handling once its orders are settled."""
     if actor is not None:
         require_role(actor, Role.COORDINATOR, Role.LEADER)
-    return _transition(case, actor=actor, name="end_supervision", fire=lambda c: c.end_supervision(),
-                       reason=reason)
+    return _transition(
+        case, actor=actor, name="end_supervision", fire=lambda c: c.end_supervision(), reason=reason
+    )
 
 
 @transaction.atomic
@@ -340,9 +384,16 @@ def case_submit_result(*, case: Case, actor, result: str) -> Case:
     require_role(actor, Role.LIAISON)
     result = _required(result, "result", _("请填写办理结果。"))
     now = timezone.now()
-    return _transition(case, actor=actor, name="submit_result", guard=_lead_liaison(actor),
-                       fire=lambda c: c.submit_result(result=result, now=now),
-                       fields=["result", "submitted_at"], reason=result, now=now)
+    return _transition(
+        case,
+        actor=actor,
+        name="submit_result",
+        guard=_lead_liaison(actor),
+        fire=lambda c: c.submit_result(result=result, now=now),
+        fields=["result", "submitted_at"],
+        reason=result,
+        now=now,
+    )
 
 
 @transaction.atomic
@@ -350,8 +401,14 @@ def case_send_back(*, case: Case, actor, reason: str) -> Case:
     """Send a submitted result back to the department (审核退回)."""
     require_role(actor, Role.COORDINATOR)
     reason = _required(reason, "reason")
-    case = _transition(case, actor=actor, name="send_back", fire=lambda c: c.send_back(),
-                       fields=["send_back_count"], reason=reason)
+    case = _transition(
+        case,
+        actor=actor,
+        name="send_back",
+        fire=lambda c: c.send_back(),
+        fields=["send_back_count"],
+        reason=reason,
+    )
     _refresh_problem_flag(case)
     return case
 
@@ -361,8 +418,15 @@ def case_close(*, case: Case, actor, reason: str = "") -> Case:
     """Close a case after reviewing its result (结案)."""
     require_role(actor, Role.COORDINATOR)
     now = timezone.now()
-    return _transition(case, actor=actor, name="close", fire=lambda c: c.close(now=now),
-                       fields=["closed_at"], reason=reason, now=now)
+    return _transition(
+        case,
+        actor=actor,
+        name="close",
+        fire=lambda c: c.close(now=now),
+        fields=["closed_at"],
+        reason=reason,
+        now=now,
+    )
 
 
 @transaction.atomic
@@ -379,10 +443,17 @@ def case_evaluate(
         raise ValidationError({"channel": _("当事人只能通过查询页面评价。")})
     if rating not in Rating.values:
         raise ValidationError({"rating": _("请选择评价：满意、基本满意或不满意。")})
-    case = _transition(case, actor=actor, name="evaluate", fire=lambda c: c.evaluate(),
-                       reason=comment, data={"rating": rating, "channel": channel})
-    evaluation = Evaluation.objects.create(case=case, rating=rating, comment=comment, channel=channel,
-                                           recorded_by=actor)
+    case = _transition(
+        case,
+        actor=actor,
+        name="evaluate",
+        fire=lambda c: c.evaluate(),
+        reason=comment,
+        data={"rating": rating, "channel": channel},
+    )
+    evaluation = Evaluation.objects.create(
+        case=case, rating=rating, comment=comment, channel=channel, recorded_by=actor
+    )
     return case, evaluation
 
 
@@ -391,8 +462,14 @@ def case_reopen(*, case: Case, actor, reason: str, supervised: bool = False) -> 
     """Reopen a closed or evaluated case; it goes under supervision if an order is open."""
     require_role(actor, Role.COORDINATOR)
     reason = _required(reason, "reason")
-    return _transition(case, actor=actor, name="reopen", fire=lambda c: c.reopen(supervised=supervised),
-                       fields=["closed_at"], reason=reason)
+    return _transition(
+        case,
+        actor=actor,
+        name="reopen",
+        fire=lambda c: c.reopen(supervised=supervised),
+        fields=["closed_at"],
+        reason=reason,
+    )
 
 
 @transaction.atomic
@@ -402,8 +479,15 @@ def case_reject(*, case: Case, actor, reason: str, redirect_target: str = "") ->
     reason = _required(reason, "reason")
     if redirect_target and redirect_target not in RedirectTarget.values:
         raise ValidationError({"redirect_target": _("请选择有效的引导去向。")})
-    return _transition(case, actor=actor, name="reject", fire=lambda c: c.reject(redirect_target=redirect_target),
-                       fields=["redirect_target"], reason=reason, data={"redirect_target": redirect_target})
+    return _transition(
+        case,
+        actor=actor,
+        name="reject",
+        fire=lambda c: c.reject(redirect_target=redirect_target),
+        fields=["redirect_target"],
+        reason=reason,
+        data={"redirect_target": redirect_target},
+    )
 
 
 @transaction.atomic
@@ -435,15 +519,23 @@ def handling_record_add(
     department = None
     if department_of(actor) is not None and actor.staff_profile.role == Role.LIAISON:
         department = department_of(actor)
-        involved = case.lead_department_id == department.pk or case.co_departments.filter(pk=department.pk).exists()
-        if not involved or case.state not in (State.ASSIGNED, State.HANDLING, State.SUPERVISED, State.REVIEWING):
+        involved = (
+            case.lead_department_id == department.pk or case.co_departments.filter(pk=department.pk).exists()
+        )
+        if not involved or case.state not in (
+            State.ASSIGNED,
+            State.HANDLING,
+            State.SUPERVISED,
+            State.REVIEWING,
+        ):
             from common.exceptions import ActionForbidden
 
             raise ActionForbidden(_("只有参与办理的单位可以在办理期间添加记录。"))
     if kind not in HandlingRecord.Kind.values:
         raise ValidationError({"kind": _("记录类型无效。")})
-    record = HandlingRecord(case=case, department=department, author=actor, kind=kind, text=text,
-                            is_public=is_public)
+    record = HandlingRecord(
+        case=case, department=department, author=actor, kind=kind, text=text, is_public=is_public
+    )
     record.full_clean(exclude=["case", "department", "author"])
     record.save()
     return record
@@ -464,5 +556,11 @@ def _refresh_problem_flag(case: Case) -> None:
     if case.return_count + case.send_back_count >= PROBLEM_THRESHOLD or len(departments) >= PROBLEM_THRESHOLD:
         Case.objects.filter(pk=case.pk).update(is_problem=True, risk_colour=RiskColour.RED)
         case.is_problem, case.risk_colour = True, RiskColour.RED
-        _log(case, None, "flag_problem", case.state, case.state,
-             reason=str(_("退回或改派次数达到 %(n)s 次，列为问题工单。") % {"n": PROBLEM_THRESHOLD}))
+        _log(
+            case,
+            None,
+            "flag_problem",
+            case.state,
+            case.state,
+            reason=str(_("退回或改派次数达到 %(n)s 次，列为问题工单。") % {"n": PROBLEM_THRESHOLD}),
+        )

@@ -3,8 +3,14 @@
 from celery import shared_task
 
 
-@shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=30, retry_backoff=True,
-             autoretry_for=(ConnectionError, TimeoutError, OSError))
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=5,
+    default_retry_delay=30,
+    retry_backoff=True,
+    autoretry_for=(ConnectionError, TimeoutError, OSError),
+)
 def notify_case_event(self, event_id: int) -> int:
     """Tell the staff concerned about one case event."""
     from .models import CaseEvent

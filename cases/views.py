@@ -32,8 +32,9 @@ def tracking_start(request):
             error = _("未找到该案件编号，请核对后重新输入。")
         else:
             return redirect("tracking:case", code=case.code)
-    return render(request, "cases/tracking_start.html", {"code": code, "error": error},
-                  status=400 if error else 200)
+    return render(
+        request, "cases/tracking_start.html", {"code": code, "error": error}, status=400 if error else 200
+    )
 
 
 @require_GET
@@ -44,14 +45,22 @@ def tracking_case(request, code: str):
     except InvalidCaseCode as exc:
         return render(request, "cases/tracking_start.html", {"code": code, "error": exc.message}, status=400)
     except Case.DoesNotExist:
-        return render(request, "cases/tracking_start.html",
-                      {"code": code, "error": _("未找到该案件编号，请核对后重新输入。")}, status=404)
-    return render(request, "cases/tracking_case.html", {
-        "code_display": display_code(case.code),
-        "state_label": case.get_state_display(),
-        "timeline": public_timeline(case),
-        "created_at": case.created_at,
-    })
+        return render(
+            request,
+            "cases/tracking_start.html",
+            {"code": code, "error": _("未找到该案件编号，请核对后重新输入。")},
+            status=404,
+        )
+    return render(
+        request,
+        "cases/tracking_case.html",
+        {
+            "code_display": display_code(case.code),
+            "state_label": case.get_state_display(),
+            "timeline": public_timeline(case),
+            "created_at": case.created_at,
+        },
+    )
 
 
 QR_ROLES = (Role.RECEPTION, Role.COORDINATOR, Role.ADMIN)

@@ -1,4 +1,10 @@
-"""The deadline policy: which rule applies and when a stage falls due."""
+"""The deadline policy: which rule applies and when a stage falls due.
+
+Ordinary rules set the time allowed; the most specific matching rule applies (one narrowed
+to a service or a category beats a general one). Rules marked as legal limits are ceilings:
+a deadline never goes past the strictest legal limit that matches, whatever the ordinary
+rule or a coordinator's adjustment says.
+"""
 
 import datetime as dt
 
@@ -22,21 +28,38 @@ FALLBACK = {
 }
 
 
-def rule_for(
-    *, stage: str, colour: str, services: list[Service] | tuple = (), category: str = ""
-) -> DeadlineRule | None:
-    """Return the most specific rule for the stage and colour (service and category narrow it)."""
+def _matching(*, stage: str, colour: str, services, category: str) -> list[DeadlineRule]:
     service_ids = [s.pk for s in services]
-    candidates = DeadlineRule.objects.filter(stage=stage, colour=colour).filter(
-        Q(service__isnull=True) | Q(service_id__in=service_ids)
-    ).filter(Q(category="") | Q(category=category))
+    return list(
+        DeadlineRule.objects.filter(stage=stage, colour=colour)
+        .filter(Q(service__isnull=True) | Q(service_id__in=service_ids))
+        .filter(Q(category="") | Q(category=category))
+    )
 
-    def specificity(rule: DeadlineRule) -> tuple:
-        # Narrower first; among equally narrow rules, the shorter time wins (the stricter one).
-        return (-(rule.service_id is not None) - (rule.category != ""), _rough_hours(rule))
 
-    rules = sorted(candidates, key=specificity)
+def _specificity(rule: DeadlineRule) -> int:
+    return (rule.service_id is not None) + (rule.category != "")
+
+
+def rule_for(*, stage: str, colour: str, services: list[Service] | tuple = (), category: str = ""):
+    """Return the ordinary rule that applies: the most specific, the stricter among equals."""
+    rules = [
+        r
+        for r in _matching(stage=stage, colour=colour, services=services, category=category)
+        if not r.is_legal_limit
+    ]
+    rules.sort(key=lambda r: (-_specificity(r), _rough_hours(r)))
     return rules[0] if rules else None
+
+
+def legal_limit_for(*, stage: str, colour: str, start: dt.datetime, services=(), category: str = ""):
+    """Return (deadline, rule) of the strictest legal limit that matches, or (None, None)."""
+    limits = [
+        (add_time(start, r.amount, r.unit), r)
+        for r in _matching(stage=stage, colour=colour, services=services, category=category)
+        if r.is_legal_limit
+    ]
+    return min(limits, key=lambda pair: pair[0]) if limits else (None, None)
 
 
 def _rough_hours(rule: DeadlineRule) -> float:
@@ -60,10 +83,12 @@ def add_time(start: dt.datetime, amount: int, unit: str) -> dt.datetime:
 def deadline_for(
     *, stage: str, colour: str, start: dt.datetime, services=(), category: str = ""
 ) -> dt.datetime:
-    """Return the deadline of a stage that starts at ``start``."""
-    rule = rule_for(stage=stage, colour=colour, services=list(services), category=category)
-    if rule is None:
-        amount, unit = FALLBACK[(Stage(stage), colour)]
-    else:
-        amount, unit = rule.amount, rule.unit
-    return add_time(start, amount, unit)
+    """Return the deadline of a stage that starts at ``start``, capped by any legal limit."""
+    services = list(services)
+    rule = rule_for(stage=stage, colour=colour, services=services, category=category)
+    amount, unit = (rule.amount, rule.unit) if rule else FALLBACK[(Stage(stage), colour)]
+    deadline = add_time(start, amount, unit)
+    limit, _rule = legal_limit_for(
+        stage=stage, colour=colour, start=start, services=services, category=category
+    )
+    return min(deadline, limit) if limit else deadline

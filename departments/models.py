@@ -15,9 +15,16 @@ class Center(TimeStampedModel):
     """An integrated governance center (综治中心); township sub-centers hang under their county."""
 
     name = models.CharField(_("名称"), max_length=100)
-    code = models.CharField(_("行政区划代码"), max_length=6, unique=True, validators=[division_code_validator])
+    code = models.CharField(
+        _("行政区划代码"), max_length=6, unique=True, validators=[division_code_validator]
+    )
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级中心"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级中心"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     address = models.CharField(_("地址"), max_length=200, blank=True)
     phone = models.CharField(_("电话"), max_length=32, blank=True)
@@ -45,7 +52,9 @@ class Department(TimeStampedModel):
         MASS = "mass", _("群团组织")
         MEDIATION = "mediation", _("调解组织")
 
-    center = models.ForeignKey(Center, verbose_name=_("综治中心"), on_delete=models.PROTECT, related_name="departments")
+    center = models.ForeignKey(
+        Center, verbose_name=_("综治中心"), on_delete=models.PROTECT, related_name="departments"
+    )
     name = models.CharField(_("名称"), max_length=100)
     short_name = models.CharField(_("简称"), max_length=20)
     slug = models.SlugField(_("标识"), max_length=40, unique=True)
@@ -65,7 +74,9 @@ class Department(TimeStampedModel):
 class Desk(TimeStampedModel):
     """An intake desk (窗口) in the reception hall."""
 
-    department = models.ForeignKey(Department, verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="desks")
+    department = models.ForeignKey(
+        Department, verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="desks"
+    )
     number = models.PositiveSmallIntegerField(_("窗口号"), unique=True)
     name = models.CharField(_("窗口名称"), max_length=100)
     is_active = models.BooleanField(_("启用"), default=True)
@@ -93,10 +104,15 @@ class StaffProfile(TimeStampedModel):
     """A staff member's role (and, for liaisons, department), on top of a Django user."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="staff_profile"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
     )
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
-    center = models.ForeignKey(Center, verbose_name=_("综治中心"), on_delete=models.PROTECT, related_name="staff")
+    center = models.ForeignKey(
+        Center, verbose_name=_("综治中心"), on_delete=models.PROTECT, related_name="staff"
+    )
     department = models.ForeignKey(
         Department,
         verbose_name=_("所属单位"),
@@ -170,7 +186,9 @@ class DutyAssignment(TimeStampedModel):
         CHIEF_DUTY_OFFICER = "chief_duty_officer", _("总值班长")
         DUTY_DIRECTOR = "duty_director", _("值班主任")
 
-    center = models.ForeignKey(Center, verbose_name=_("综治中心"), on_delete=models.CASCADE, related_name="duty_board")
+    center = models.ForeignKey(
+        Center, verbose_name=_("综治中心"), on_delete=models.CASCADE, related_name="duty_board"
+    )
     position = models.CharField(_("职务"), max_length=30, choices=Position.choices)
     person_name = models.CharField(_("姓名"), max_length=50)
     title = models.CharField(_("职务全称"), max_length=100, blank=True)
@@ -225,7 +243,12 @@ class DeadlineRule(TimeStampedModel):
     amount = models.PositiveIntegerField(_("时限"))
     unit = models.CharField(_("单位"), max_length=15, choices=Unit.choices, default=Unit.WORKING_DAYS)
     service = models.ForeignKey(
-        Service, verbose_name=_("限于服务"), null=True, blank=True, on_delete=models.CASCADE, related_name="deadline_rules"
+        Service,
+        verbose_name=_("限于服务"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deadline_rules",
     )
     category = models.CharField(_("限于类别"), max_length=30, blank=True)
     is_legal_limit = models.BooleanField(_("法定时限"), default=False)
@@ -238,19 +261,21 @@ class DeadlineRule(TimeStampedModel):
         ordering = ["stage", "colour", "service", "category"]
         constraints = [
             models.UniqueConstraint(
-                fields=["colour", "stage", "category"],
+                fields=["colour", "stage", "category", "is_legal_limit"],
                 condition=models.Q(service__isnull=True),
                 name="deadline_rule_unique_general",
             ),
             models.UniqueConstraint(
-                fields=["colour", "stage", "service", "category"],
+                fields=["colour", "stage", "service", "category", "is_legal_limit"],
                 condition=models.Q(service__isnull=False),
                 name="deadline_rule_unique_service",
             ),
         ]
 
     def __str__(self):
-        return f"{self.get_colour_display()}·{self.get_stage_display()}: {self.amount}{self.get_unit_display()}"
+        return (
+            f"{self.get_colour_display()}·{self.get_stage_display()}: {self.amount}{self.get_unit_display()}"
+        )
 
 
 class CalendarDay(TimeStampedModel):

@@ -9,4 +9,6 @@ from departments.permissions import department_of, role_of
 @login_required
 def home(request):
     """Show the signed-in user's workspace entry points."""
-    return render(request, "home.html", {"role": role_of(request.user), "department": department_of(request.user)})
+    return render(
+        request, "home.html", {"role": role_of(request.user), "department": department_of(request.user)}
+    )
