@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help setup system-deps run test lint fmt check messages worker beat bench clean
+.PHONY: help setup system-deps run test lint fmt check messages worker beat bench clean vendor
 
 help:
 	@echo "make run    - set up, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -62,3 +62,9 @@ beat: setup
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# Refresh the vendored front-end libraries from npm (needs node/npm; the files are committed).
+vendor:
+	npm install --no-audit --no-fund --silent
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chartjs/

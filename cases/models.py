@@ -176,6 +176,12 @@ class Case(FSMModelMixin, TimeStampedModel):
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     tracking_key = models.CharField(_("查询密钥"), max_length=32, default=new_tracking_key, editable=False)
     is_problem = models.BooleanField(_("问题工单"), default=False, db_index=True)
+    is_collective = models.BooleanField(_("集体访"), default=False)
+    people_count = models.PositiveSmallIntegerField(_("来访人数"), default=1)
+    intake_key = models.CharField(
+        _("登记令牌"), max_length=64, unique=True, null=True, blank=True, editable=False,
+        help_text=_("受理表单的一次性令牌：重复提交不会生成第二个案件。"),
+    )
     return_count = models.PositiveSmallIntegerField(_("退回次数"), default=0)
     send_back_count = models.PositiveSmallIntegerField(_("审核退回次数"), default=0)
     created_by = models.ForeignKey(
@@ -458,3 +464,62 @@ TRANSITION_LABELS = {
     "escalate": _("上报"),
     "flag_problem": _("列为问题工单"),
 }
+
+
+def attachment_upload_to(instance: "Attachment", filename: str) -> str:
+    """Store uploads under a random name: the party's file name is kept only as data."""
+    import os
+    import uuid
+
+    extension = os.path.splitext(filename)[1].lower()[:10]
+    return f"attachments/{instance.case.code}/{uuid.uuid4().hex}{extension}"
+
+
+class Attachment(TimeStampedModel):
+    """A file attached at intake or to a handling record; served only to staff who may see the case."""
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="attachments")
+    record = models.ForeignKey(
+        HandlingRecord, verbose_name=_("办理记录"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    file = models.FileField(_("文件"), upload_to=attachment_upload_to, max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class Visit(TimeStampedModel):
+    """A return visit about an existing case: recorded on it, no new code (一案一码)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="visits")
+    desk = models.ForeignKey(Desk, verbose_name=_("受理窗口"), null=True, blank=True, on_delete=models.SET_NULL)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    visitor_name = models.CharField(_("来访人"), max_length=50)
+    phone = PersonalDataField(_("联系电话"), kind=KIND_PHONE, db_index=True, validators=[validate_phone])
+    id_number = PersonalDataField(
+        _("身份证号"), kind=KIND_ID_NUMBER, db_index=True, validators=[validate_id_number]
+    )
+    people_count = models.PositiveSmallIntegerField(_("来访人数"), default=1)
+    note = models.TextField(_("来访诉求"), blank=True)
+
+    class Meta:
+        verbose_name = _("重复来访")
+        verbose_name_plural = _("重复来访")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.case_id} {mask_name(self.visitor_name)}"

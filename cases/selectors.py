@@ -62,3 +62,188 @@ def public_timeline(case: Case) -> list[dict]:
         }
         for key, label, _t in PUBLIC_STAGES
     ]
+
+
+def _person_filter(phones, id_numbers, prefix: str = ""):
+    from django.db.models import Q
+
+    from common.fields import KIND_ID_NUMBER, KIND_PHONE, normalize
+
+    phones = {normalize(KIND_PHONE, p) for p in phones if p}
+    id_numbers = {normalize(KIND_ID_NUMBER, i) for i in id_numbers if i}
+    condition = Q(pk__in=[])
+    if phones:
+        condition |= Q(**{f"{prefix}phone__in": phones})
+    if id_numbers:
+        condition |= Q(**{f"{prefix}id_number__in": id_numbers})
+    return condition, phones, id_numbers
+
+
+def repeat_visit_counts(*, phones, id_numbers, now, window_days: int = 90) -> dict[str, int]:
+    """Count each person's visits in the window: cases they were party to plus recorded return visits.
+
+    Keys are ``phone:<number>`` and ``id:<number>``; two queries whatever the number of people.
+    """
+    import datetime as dt
+    from collections import defaultdict
+
+    from .models import Party, Visit
+
+    condition, phones, id_numbers = _person_filter(phones, id_numbers)
+    if not phones and not id_numbers:
+        return {}
+    since = now - dt.timedelta(days=window_days)
+    seen: dict[str, set] = defaultdict(set)
+    for phone, id_number, case_id in Party.objects.filter(condition, case__created_at__gte=since).values_list(
+        "phone", "id_number", "case_id"
+    ):
+        if phone in phones:
+            seen[f"phone:{phone}"].add(("case", case_id))
+        if id_number in id_numbers:
+            seen[f"id:{id_number}"].add(("case", case_id))
+    for phone, id_number, visit_id in Visit.objects.filter(condition, created_at__gte=since).values_list(
+        "phone", "id_number", "id"
+    ):
+        if phone in phones:
+            seen[f"phone:{phone}"].add(("visit", visit_id))
+        if id_number in id_numbers:
+            seen[f"id:{id_number}"].add(("visit", visit_id))
+    return {key: len(items) for key, items in seen.items()}
+
+
+def person_open_cases(*, phone: str = "", id_number: str = "") -> QuerySet[Case]:
+    """Open cases a person (by phone or ID number) is party to, newest first."""
+    condition, phones, id_numbers = _person_filter([phone], [id_number], prefix="parties__")
+    if not phones and not id_numbers:
+        return Case.objects.none()
+    return Case.objects.open().filter(condition).distinct().order_by("-created_at", "-id")
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    """The cases a staff member may see: all for the center's staff, their own for a department."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from departments.models import Role
+    from departments.permissions import department_of, role_of
+
+    role = role_of(user)
+    if role in (Role.RECEPTION, Role.COORDINATOR, Role.LEADER, Role.ADMIN):
+        return Case.objects.all()
+    if role == Role.LIAISON and (department := department_of(user)) is not None:
+        co = Case.co_departments.through.objects.filter(case_id=OuterRef("pk"), department_id=department.pk)
+        return Case.objects.filter(Q(lead_department=department) | Exists(co))
+    return Case.objects.none()
+
+
+def case_search(*, user, query: str, limit: int = 50) -> list[Case]:
+    """Find cases by code (any grouping), a party's phone or ID number, or a name or title."""
+    import re
+
+    from django.db.models import Prefetch, Q
+
+    from common.fields import KIND_ID_NUMBER, KIND_PHONE, normalize
+
+    from .codes import InvalidCaseCode
+    from .models import Party
+
+    query = (query or "").strip()
+    if not query:
+        return []
+    cases = cases_visible_to(user)
+    compact = re.sub(r"[\s\-]", "", query)
+    try:
+        cases = cases.filter(code=normalize_code(query))
+    except InvalidCaseCode:
+        if re.fullmatch(r"\d{17}[\dXx]", compact):
+            cases = cases.filter(parties__id_number=normalize(KIND_ID_NUMBER, compact))
+        elif re.fullmatch(r"\+?\d{7,13}", compact):
+            cases = cases.filter(
+                Q(parties__phone=normalize(KIND_PHONE, query)) | Q(parties__phone=compact.removeprefix("+86"))
+            )
+        else:
+            cases = cases.filter(Q(parties__name__icontains=query) | Q(title__icontains=query))
+    return list(
+        cases.distinct()
+        .select_related("lead_department")
+        .prefetch_related(Prefetch("parties", queryset=Party.objects.order_by("order", "id")))
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+# --- The parties' tracking page -----------------------------------------------------------------
+
+
+def case_phone_endings(case: Case) -> list[str]:
+    """Return the last four digits of each party's phone: the tracking page's second factor."""
+    from .models import Party
+
+    phones = Party.objects.filter(case=case).values_list("phone", flat=True)
+    return [str(phone)[-4:] for phone in phones if len(str(phone)) >= 4]
+
+
+def _party_redactor(case: Case):
+    """Return a function that masks every party's name, phone and ID number in a text.
+
+    Staff write records and results for the party to read; a name or number typed into them
+    must still not appear on a public page.
+    """
+    import re
+
+    from common.fields import KIND_ID_NUMBER, KIND_PHONE, mask, mask_name
+
+    from .models import Party
+
+    replacements = []
+    for name, phone, id_number in Party.objects.filter(case=case).values_list("name", "phone", "id_number"):
+        for kind, value in ((KIND_PHONE, str(phone)), (KIND_ID_NUMBER, str(id_number))):
+            if len(value) >= 7:
+                # Digits as stored, or typed with spaces or dashes between them (0716-1234567).
+                pattern = r"[\s\-]?".join(re.escape(ch) for ch in value)
+                replacements.append((re.compile(pattern, re.IGNORECASE), mask(kind, value)))
+        if name and len(name) >= 2:
+            replacements.append((re.compile(re.escape(name)), mask_name(name)))
+
+    def redact(text: str) -> str:
+        for pattern, masked in replacements:
+            text = pattern.sub(masked, text)
+        return text
+
+    return redact
+
+
+def public_case_detail(case: Case) -> dict:
+    """Return what a verified party sees besides the timeline.
+
+    The lead department, the handling deadline, the handling records marked public, the result
+    once closed and the evaluation once given; never the parties. ``case`` should come with
+    ``lead_department`` selected. Three or four queries, whatever the number of records.
+    """
+    from .models import Evaluation, HandlingRecord
+
+    redact = _party_redactor(case)
+    records = [
+        {
+            "text": redact(record.text),
+            "created_at": record.created_at,
+            "department": (record.department.short_name or record.department.name) if record.department else "",
+        }
+        for record in HandlingRecord.objects.filter(case=case, is_public=True)
+        .select_related("department")
+        .order_by("created_at", "id")
+    ]
+    evaluation = None
+    if case.state == State.EVALUATED:
+        evaluation = Evaluation.objects.filter(case=case).order_by("-created_at", "-id").first()
+    return {
+        "lead_department": case.lead_department.name if case.lead_department_id else "",
+        "due_by": case.due_by if case.is_open else None,
+        "is_supervised": case.state == State.SUPERVISED,
+        "records": records,
+        "result": redact(case.result) if case.state in (State.CLOSED, State.EVALUATED) else "",
+        "can_evaluate": case.state == State.CLOSED,
+        "evaluation": (
+            {"rating": evaluation.rating, "rating_label": evaluation.get_rating_display(), "at": evaluation.created_at}
+            if evaluation
+            else None
+        ),
+    }

@@ -7,12 +7,13 @@ notifications after commit.
 """
 
 import datetime as dt
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
@@ -22,8 +23,10 @@ from departments.deadlines import deadline_for, legal_limit_for
 from departments.models import Center, Department, Desk, Role, Service, ServicePackage, Stage
 from departments.permissions import department_of, require_liaison_of, require_role
 
+from .attachments import max_files, validate_upload
 from .codes import make_code
 from .models import (
+    Attachment,
     Case,
     CaseEvent,
     CaseSequence,
@@ -34,7 +37,9 @@ from .models import (
     RedirectTarget,
     RiskColour,
     State,
+    Visit,
 )
+from .selectors import repeat_visit_counts
 from .tasks import notify_case_event
 
 # A case returned or sent back this many times, or handed across this many departments, is a
@@ -84,6 +89,9 @@ def default_center() -> Center:
 # --- Intake -----------------------------------------------------------------------------------
 
 
+MAX_REPRESENTATIVES = 5
+
+
 @transaction.atomic
 def case_create(
     *,
@@ -99,11 +107,24 @@ def case_create(
     requested_services: Sequence[Service] = (),
     proposed_colour: str = "",
     colour_reason: str = "",
+    is_collective: bool = False,
+    people_count: int | None = None,
+    intake_key: str | None = None,
 ) -> Case:
-    """Record a new matter and give it its code (受理)."""
+    """Record a new matter and give it its code (受理).
+
+    ``intake_key`` makes a submission idempotent: a form posted twice gives the first case back.
+    The risk colour proposed by repeat visits (3 in 90 days: yellow, 5: red) and by collective
+    visits (5 people or more: red) is added here, so every channel applies the same rule.
+    """
     require_role(actor, Role.RECEPTION, Role.COORDINATOR, Role.ADMIN)
+    if intake_key and (existing := Case.objects.filter(intake_key=intake_key).first()):
+        return existing
     if not parties:
         raise ValidationError({"parties": _("至少登记一名当事人。")})
+    if sum(1 for p in parties if p.is_representative) > MAX_REPRESENTATIVES:
+        raise ValidationError({"parties": _("集体访最多推选 5 名代表。")})
+    people_count = max(people_count or 0, len(parties))
     center = center or default_center()
     now = timezone.now()
     case = Case(
@@ -114,11 +135,14 @@ def case_create(
         category=category,
         source=source,
         location=location,
-        proposed_colour=proposed_colour,
-        colour_reason=colour_reason,
         created_by=actor,
+        is_collective=is_collective or people_count >= COLLECTIVE_PEOPLE,
+        people_count=people_count,
+        intake_key=intake_key or None,
     )
-    case.full_clean(exclude=["code", "state", "center", "desk", "created_by", "package", "lead_department"])
+    case.full_clean(
+        exclude=["code", "state", "center", "desk", "created_by", "package", "lead_department", "intake_key"]
+    )
     party_rows = [
         Party(
             name=p.name,
@@ -140,18 +164,116 @@ def case_create(
     if errors:
         raise ValidationError(errors)
 
+    visits = 1 + max(
+        repeat_visit_counts(
+            phones=[p.phone for p in party_rows], id_numbers=[p.id_number for p in party_rows], now=now
+        ).values(),
+        default=0,
+    )
+    colour, reason = stronger_colour(
+        (proposed_colour, colour_reason), propose_colour(visits=visits, people=people_count)
+    )
+    case.proposed_colour, case.colour_reason = colour, reason
+
     year = timezone.localtime(now).year
     county = center.county
-    case.code = make_code(county.code, year, next_case_number(county_code=county.code, year=year))
-    case.save()
+    try:
+        with transaction.atomic():
+            case.code = make_code(county.code, year, next_case_number(county_code=county.code, year=year))
+            case.save()
+    except IntegrityError:
+        # The same form, posted twice at once: the first one won; its number is not consumed twice.
+        if intake_key and (existing := Case.objects.filter(intake_key=intake_key).first()):
+            return existing
+        raise
     for party in party_rows:
         party.case = case
     Party.objects.bulk_create(party_rows)
     if requested_services:
         through = Case.requested_services.through
         through.objects.bulk_create([through(case_id=case.pk, service_id=s.pk) for s in requested_services])
-    _log(case, actor, "create", "", case.state, now=now)
+    _log(
+        case,
+        actor,
+        "create",
+        "",
+        case.state,
+        now=now,
+        data={"proposed_colour": colour, "colour_reason": reason} if colour else None,
+    )
     return case
+
+
+# --- Repeat and collective visits -------------------------------------------------------------
+
+REPEAT_WINDOW = dt.timedelta(days=90)
+REPEAT_YELLOW, REPEAT_RED = 3, 5
+COLLECTIVE_PEOPLE = 5
+_SEVERITY = {"": 0, RiskColour.BLUE: 1, RiskColour.YELLOW: 2, RiskColour.RED: 3}
+
+
+def propose_colour(*, visits: int, people: int) -> tuple[str, str]:
+    """Return the colour proposed by visits in 90 days (this one included) and head count."""
+    if people >= COLLECTIVE_PEOPLE:
+        return RiskColour.RED, str(_("集体访 %(n)s 人（5 人及以上建议红色）") % {"n": people})
+    if visits >= REPEAT_RED:
+        return RiskColour.RED, str(_("90 日内第 %(n)s 次来访（5 次及以上建议红色）") % {"n": visits})
+    if visits >= REPEAT_YELLOW:
+        return RiskColour.YELLOW, str(_("90 日内第 %(n)s 次来访（3 次及以上建议黄色）") % {"n": visits})
+    return "", ""
+
+
+def stronger_colour(first: tuple[str, str], second: tuple[str, str]) -> tuple[str, str]:
+    """Return whichever (colour, reason) is the more severe."""
+    return second if _SEVERITY[second[0]] > _SEVERITY[first[0]] else first
+
+
+@transaction.atomic
+def case_record_visit(
+    *, case: Case, actor, visitor: PartyData, desk: Desk | None = None, people_count: int = 1, note: str = ""
+) -> Visit:
+    """Record a return visit on an open case (no new code), raising its colour if visits warrant it."""
+    require_role(actor, Role.RECEPTION, Role.COORDINATOR, Role.ADMIN)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if not case.is_open:
+        raise InvalidTransition(_("该案件已办结或终止，请登记为新案件。"))
+    visit = Visit(
+        case=case,
+        desk=desk,
+        recorded_by=actor,
+        visitor_name=visitor.name,
+        phone=visitor.phone,
+        id_number=visitor.id_number,
+        people_count=max(1, people_count),
+        note=note,
+    )
+    visit.full_clean(exclude=["case", "desk", "recorded_by"])
+    now = timezone.now()
+    counts = repeat_visit_counts(phones=[visit.phone], id_numbers=[visit.id_number], now=now)
+    visits = 1 + max(counts.values(), default=0)
+    visit.save()
+    proposal = propose_colour(visits=visits, people=visit.people_count)
+    fields = []
+    colour, reason = stronger_colour((case.proposed_colour, case.colour_reason), proposal)
+    if colour != case.proposed_colour:
+        case.proposed_colour, case.colour_reason = colour, reason
+        fields += ["proposed_colour", "colour_reason"]
+    if case.risk_colour and _SEVERITY[proposal[0]] > _SEVERITY[case.risk_colour]:
+        case.risk_colour = proposal[0]
+        fields.append("risk_colour")
+    if fields:
+        case.save(update_fields=[*fields, "updated_at"])
+    _log(
+        case,
+        actor,
+        "visit",
+        case.state,
+        case.state,
+        reason=note,
+        now=now,
+        data={"visits_90d": visits, "people": visit.people_count, "raised_to": proposal[0] if fields else ""},
+    )
+    return visit
 
 
 # --- The lifecycle ----------------------------------------------------------------------------
@@ -539,6 +661,29 @@ def handling_record_add(
     record.full_clean(exclude=["case", "department", "author"])
     record.save()
     return record
+
+
+# --- Attachments ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def attachment_add(*, case: Case, actor, upload, record: HandlingRecord | None = None) -> Attachment:
+    """Attach an uploaded file to a case (at intake) or to one of its handling records."""
+    require_role(actor, Role.RECEPTION, Role.COORDINATOR, Role.LIAISON, Role.ADMIN)
+    content_type = validate_upload(upload)
+    if case.attachments.count() >= max_files() * 5:
+        raise ValidationError({"attachments": _("该案件的附件数量已达上限。")})
+    attachment = Attachment(
+        case=case,
+        record=record,
+        original_name=os.path.basename(upload.name)[:200],
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=actor,
+    )
+    attachment.file.save(upload.name, upload, save=False)
+    attachment.save()
+    return attachment
 
 
 # --- Problem cases ----------------------------------------------------------------------------

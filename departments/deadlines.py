@@ -16,6 +16,9 @@ from .workdays import add_working_days
 
 # Used when administrators have deleted every rule for a colour and stage: never crash intake.
 FALLBACK = {
+    (Stage.ASSESS, "red"): (4, DeadlineRule.Unit.HOURS),
+    (Stage.ASSESS, "yellow"): (1, DeadlineRule.Unit.WORKING_DAYS),
+    (Stage.ASSESS, "blue"): (2, DeadlineRule.Unit.WORKING_DAYS),
     (Stage.ACCEPT, "red"): (1, DeadlineRule.Unit.WORKING_DAYS),
     (Stage.ACCEPT, "yellow"): (2, DeadlineRule.Unit.WORKING_DAYS),
     (Stage.ACCEPT, "blue"): (3, DeadlineRule.Unit.WORKING_DAYS),

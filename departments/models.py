@@ -218,6 +218,7 @@ class DutyAssignment(TimeStampedModel):
 class Stage(models.TextChoices):
     """A stage whose time is limited by the deadline policy."""
 
+    ASSESS = "assess", _("研判交办")
     ACCEPT = "accept", _("签收")
     HANDLE = "handle", _("办结")
     RESPOND = "respond", _("督办答复")

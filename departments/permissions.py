@@ -50,3 +50,22 @@ def require_liaison_of(user, department: Department | None) -> None:
     require_role(user, Role.LIAISON)
     if department is None or department_of(user) != department:
         raise ActionForbidden(_("此操作仅限牵头单位的联络员。"))
+
+
+def role_required(*roles: str):
+    """Decorate a view: log-in required (redirect), and one of ``roles`` (else 403)."""
+    from functools import wraps
+
+    from django.contrib.auth.decorators import login_required
+    from django.core.exceptions import PermissionDenied
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not has_role(request.user, *roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorator

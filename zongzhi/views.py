@@ -1,14 +1,15 @@
-"""Site-wide pages: the home page that sends each role to its workspace."""
+"""Site-wide pages: the home page that sends each role to its workspace, and error pages."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
-from departments.permissions import department_of, role_of
+from .navigation import workspace_url
 
 
 @login_required
 def home(request):
-    """Show the signed-in user's workspace entry points."""
-    return render(
-        request, "home.html", {"role": role_of(request.user), "department": department_of(request.user)}
-    )
+    """Send the signed-in user to their role's workspace."""
+    url = workspace_url(request.user)
+    if url:
+        return redirect(url)
+    return render(request, "home.html", status=403)

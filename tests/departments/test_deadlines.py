@@ -44,7 +44,7 @@ def test_missing_years_are_reported_until_loaded(db):
 
 
 def test_default_policy_is_loaded(db):
-    assert DeadlineRule.objects.filter(service=None, category="", is_legal_limit=False).count() == 9
+    assert DeadlineRule.objects.filter(service=None, category="", is_legal_limit=False).count() == 12  # 4 stages × 3 colours
 
 
 def test_deadline_in_working_days_ends_at_local_midnight(db):

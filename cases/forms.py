@@ -1,0 +1,142 @@
+"""Reception forms: intake (受理登记) with its parties, and case search."""
+
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from common.validators import validate_id_number, validate_phone
+from departments.models import Desk, Service
+
+from .attachments import max_files, validate_upload
+from .models import Category, Party, Source
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each checked for type and size."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if len(files) > max_files():
+            raise ValidationError(_("一次最多上传 %(n)s 个附件。"), params={"n": max_files()})
+        errors = []
+        for upload in files:
+            try:
+                validate_upload(upload)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        return files
+
+
+class IntakeForm(forms.Form):
+    """What the desk records about the matter; the parties come in :class:`PartyFormSet`."""
+
+    intake_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    title = forms.CharField(
+        label=_("事项"), max_length=120, required=False, help_text=_("一句话概括，如“某工地拖欠 12 名工人工资”。")
+    )
+    category = forms.ChoiceField(label=_("类别"), choices=[("", _("请选择")), *Category.choices], required=False)
+    source = forms.ChoiceField(label=_("来源"), choices=Source.choices, initial=Source.WALK_IN)
+    location = forms.CharField(label=_("发生地点"), max_length=200, required=False)
+    description = forms.CharField(
+        label=_("事项描述"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    requested_services = forms.ModelMultipleChoiceField(
+        label=_("申请服务"),
+        queryset=Service.objects.filter(is_active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    desk = forms.ModelChoiceField(
+        label=_("受理窗口"),
+        queryset=Desk.objects.filter(is_active=True).select_related("department"),
+        required=False,
+    )
+    is_collective = forms.BooleanField(label=_("集体访"), required=False)
+    people_count = forms.IntegerField(
+        label=_("来访人数"), min_value=1, max_value=10000, required=False, initial=1
+    )
+    visit_case = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
+    attachments = MultipleFileField(
+        label=_("附件"), required=False, help_text=_("PDF、图片、Word、Excel，单个不超过 10 MB。")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("intake_key", uuid.uuid4().hex)
+        for name in ("title", "category"):
+            self.fields[name].widget.attrs["required"] = True  # required for a new case (see clean)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("visit_case"):  # a return visit is recorded on its case: no title or category
+            for name in ("title", "category"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, _("这是必填项。"))
+        return data
+
+
+class PartyForm(forms.Form):
+    """One party: name, phone, ID number, role, representative of a collective visit."""
+
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    phone = forms.CharField(
+        label=_("联系电话"),
+        max_length=32,
+        required=False,
+        validators=[validate_phone],
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off", "class": "person-key"}),
+    )
+    id_number = forms.CharField(
+        label=_("身份证号"),
+        max_length=18,
+        required=False,
+        validators=[validate_id_number],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "person-key"}),
+    )
+    role = forms.ChoiceField(label=_("身份"), choices=Party.Role.choices, initial=Party.Role.APPLICANT)
+    is_representative = forms.BooleanField(label=_("代表人"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("role") == Party.Role.APPLICANT and not data.get("phone") and "phone" not in self.errors:
+            self.add_error("phone", _("申请人须留联系电话，用于通知和查询进度。"))
+        return data
+
+
+class BasePartyFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        alive = [f for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]
+        if not alive:
+            raise ValidationError(_("至少登记一名当事人。"))
+        if sum(1 for f in alive if f.cleaned_data.get("is_representative")) > 5:
+            raise ValidationError(_("集体访最多推选 5 名代表。"))
+
+    def alive_forms(self):
+        return [f for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]
+
+
+PartyFormSet = forms.formset_factory(
+    PartyForm, formset=BasePartyFormSet, extra=0, min_num=1, validate_min=True, max_num=200, can_delete=True
+)
+
+
+class CaseSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("查询"),
+        max_length=60,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("案件编号、电话、身份证号或姓名"), "autofocus": True}),
+    )

@@ -1,0 +1,1 @@
+"""Case pages: reception (staff), files, and the parties' public tracking."""

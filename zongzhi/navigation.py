@@ -1,0 +1,40 @@
+"""The navigation of each role, and the workspace each role lands on after logging in."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from departments.models import Role
+from departments.permissions import department_of, role_of
+
+# role → [(label, url name)]; the first entry is the role's workspace.
+NAVIGATION = {
+    Role.RECEPTION: [(_("受理登记"), "cases:intake"), (_("案件查询"), "cases:search")],
+    Role.COORDINATOR: [(_("案件查询"), "cases:search"), (_("受理登记"), "cases:intake")],
+    Role.LIAISON: [(_("案件查询"), "cases:search")],
+    Role.LEADER: [(_("案件查询"), "cases:search")],
+    Role.ADMIN: [(_("系统管理"), "admin:index"), (_("受理登记"), "cases:intake"), (_("案件查询"), "cases:search")],
+}
+
+
+def workspace_url(user) -> str | None:
+    """Return the URL of the user's workspace, or None for an account without a role."""
+    items = NAVIGATION.get(role_of(user))
+    return reverse(items[0][1]) if items else None
+
+
+def navigation(request):
+    """Template context: the signed-in user's role, department and menu."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    role = role_of(user)
+    path = request.path
+    menu = []
+    for label, name in NAVIGATION.get(role, []):
+        url = reverse(name)
+        menu.append({"label": label, "url": url, "active": path.startswith(url)})
+    return {
+        "nav_menu": menu,
+        "nav_role": Role(role).label if role else "",
+        "nav_department": department_of(user),
+    }
