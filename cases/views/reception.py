@@ -2,6 +2,7 @@
 
 import re
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -172,7 +173,7 @@ def receipt(request, code: str):
             "applicants": applicants,
             "assess_by": assess_by,
             "paper": paper,
-            "tracking_url": case.tracking_url(with_key=False),
+            "tracking_url": f"{settings.PUBLIC_BASE_URL}/t/",
         },
     )
 
