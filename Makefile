@@ -68,3 +68,4 @@ vendor:
 	npm install --no-audit --no-fund --silent
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
 	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chartjs/
+	sed -i '/sourceMappingURL=/d' static/vendor/chartjs/chart.umd.min.js

@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from common.validators import validate_id_number, validate_phone
-from departments.models import Desk, Service
+from departments.models import Department, Desk, Service, ServicePackage
 
 from .attachments import max_files, validate_upload
-from .models import Category, Party, Source
+from .models import Category, HandlingRecord, Party, Rating, RedirectTarget, ResultKind, RiskColour, Source
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -42,9 +42,14 @@ class IntakeForm(forms.Form):
 
     intake_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
     title = forms.CharField(
-        label=_("事项"), max_length=120, required=False, help_text=_("一句话概括，如“某工地拖欠 12 名工人工资”。")
+        label=_("事项"),
+        max_length=120,
+        required=False,
+        help_text=_("一句话概括，如“某工地拖欠 12 名工人工资”。"),
     )
-    category = forms.ChoiceField(label=_("类别"), choices=[("", _("请选择")), *Category.choices], required=False)
+    category = forms.ChoiceField(
+        label=_("类别"), choices=[("", _("请选择")), *Category.choices], required=False
+    )
     source = forms.ChoiceField(label=_("来源"), choices=Source.choices, initial=Source.WALK_IN)
     location = forms.CharField(label=_("发生地点"), max_length=200, required=False)
     description = forms.CharField(
@@ -139,4 +144,137 @@ class CaseSearchForm(forms.Form):
         max_length=60,
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("案件编号、电话、身份证号或姓名"), "autofocus": True}),
+    )
+
+
+# --- Case actions (研判、交办、签收、办理、审核 …) ---------------------------------------------------
+
+
+class ActionForm(forms.Form):
+    """Base of every action on a case: carries the version the user saw (concurrency check)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, case=None, **kwargs):
+        self.case = case
+        super().__init__(*args, **kwargs)
+        if case is not None and not self.is_bound:
+            self.initial.setdefault("version", case.version)
+
+
+class ReasonForm(ActionForm):
+    reason = forms.CharField(label=_("原因/说明"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class OptionalReasonForm(ActionForm):
+    reason = forms.CharField(
+        label=_("说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AssignForm(ActionForm):
+    risk_colour = forms.ChoiceField(label=_("风险等级"), choices=RiskColour.choices, widget=forms.RadioSelect)
+    category = forms.ChoiceField(label=_("类别"), choices=Category.choices)
+    package = forms.ModelChoiceField(
+        label=_("服务套餐"),
+        queryset=ServicePackage.objects.filter(is_active=True).prefetch_related("services"),
+        required=False,
+    )
+    lead_department = forms.ModelChoiceField(
+        label=_("牵头单位"), queryset=Department.objects.filter(is_active=True)
+    )
+    co_departments = forms.ModelMultipleChoiceField(
+        label=_("协办单位"),
+        queryset=Department.objects.filter(is_active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    instructions = forms.CharField(
+        label=_("交办意见（怎么办）"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    due_date = forms.DateField(
+        label=_("调整办结期限"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d"],
+        help_text=_("留空则按时限规则计算；调整不得超过法定时限。"),
+    )
+    due_by_reason = forms.CharField(label=_("调整理由"), max_length=500, required=False)
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        if case is not None and not self.is_bound:
+            self.initial.setdefault(
+                "risk_colour", case.risk_colour or case.proposed_colour or RiskColour.BLUE
+            )
+            self.initial.setdefault("category", case.category)
+
+
+class SubmitResultForm(ActionForm):
+    result_kind = forms.ChoiceField(label=_("结果类型"), choices=ResultKind.choices)
+    result = forms.CharField(label=_("办理结果"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    agreement_terms = forms.CharField(
+        label=_("调解协议条款"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("达成调解协议时填写，将打印在调解协议书上。"),
+    )
+    judicial_confirmation = forms.BooleanField(label=_("送人民法院申请司法确认"), required=False)
+
+
+class RejectForm(ReasonForm):
+    redirect_target = forms.ChoiceField(
+        label=_("引导去向"), choices=[("", _("不引导（不予受理）")), *RedirectTarget.choices], required=False
+    )
+
+
+class ReopenForm(ReasonForm):
+    pass
+
+
+class StaffEvaluationForm(ActionForm):
+    rating = forms.ChoiceField(label=_("评价"), choices=Rating.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label=_("意见"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RecordForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=HandlingRecord.Kind.choices)
+    text = forms.CharField(label=_("内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    is_public = forms.BooleanField(label=_("向当事人公开"), required=False)
+    attachments = MultipleFileField(label=_("附件"), required=False)
+
+
+class QueueFilterForm(forms.Form):
+    colour = forms.ChoiceField(
+        label=_("风险等级"), choices=[("", _("全部")), *RiskColour.choices], required=False
+    )
+    category = forms.ChoiceField(
+        label=_("类别"), choices=[("", _("全部")), *Category.choices], required=False
+    )
+    department = forms.ModelChoiceField(
+        label=_("牵头单位"), queryset=Department.objects.all(), required=False, empty_label=_("全部")
+    )
+    source = forms.ChoiceField(label=_("来源"), choices=[("", _("全部")), *Source.choices], required=False)
+    date_from = forms.DateField(
+        label=_("受理日期从"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        input_formats=["%Y-%m-%d"],
+    )
+    date_to = forms.DateField(
+        label=_("至"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        input_formats=["%Y-%m-%d"],
+    )
+    sort = forms.ChoiceField(
+        label=_("排序"),
+        choices=[("deadline", _("按期限")), ("-created", _("最新受理")), ("created", _("最早受理"))],
+        required=False,
     )

@@ -78,6 +78,14 @@ class Rating(models.TextChoices):
     DISSATISFIED = "dissatisfied", _("不满意")
 
 
+class ResultKind(models.TextChoices):
+    MEDIATION_AGREEMENT = "agreement", _("达成调解协议")
+    RESOLVED = "resolved", _("问题已解决")
+    EXPLAINED = "explained", _("解释说明、息诉罢访")
+    REFERRED = "referred", _("引导通过法定途径解决")
+    OTHER = "other", _("其他")
+
+
 class RedirectTarget(models.TextChoices):
     SERVICE_CENTER = "service_center", _("政务服务中心")
     COURT = "court", _("人民法院")
@@ -167,6 +175,11 @@ class Case(FSMModelMixin, TimeStampedModel):
     submitted_at = models.DateTimeField(_("办结提交时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True, db_index=True)
     result = models.TextField(_("办理结果"), blank=True)
+    result_kind = models.CharField(_("结果类型"), max_length=20, choices=ResultKind.choices, blank=True)
+    agreement_terms = models.TextField(_("调解协议条款"), blank=True)
+    judicial_confirmation = models.BooleanField(
+        _("申请司法确认"), default=False, help_text=_("调解协议送人民法院司法确认。")
+    )
     redirect_target = models.CharField(
         _("引导去向"), max_length=20, choices=RedirectTarget.choices, blank=True
     )
@@ -179,7 +192,12 @@ class Case(FSMModelMixin, TimeStampedModel):
     is_collective = models.BooleanField(_("集体访"), default=False)
     people_count = models.PositiveSmallIntegerField(_("来访人数"), default=1)
     intake_key = models.CharField(
-        _("登记令牌"), max_length=64, unique=True, null=True, blank=True, editable=False,
+        _("登记令牌"),
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
         help_text=_("受理表单的一次性令牌：重复提交不会生成第二个案件。"),
     )
     return_count = models.PositiveSmallIntegerField(_("退回次数"), default=0)
@@ -211,6 +229,20 @@ class Case(FSMModelMixin, TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def current_deadline(self):
+        """The deadline running now: acceptance while assigned, handling while with a department."""
+        if self.state == State.ASSIGNED:
+            return self.accept_by
+        if self.state in (State.HANDLING, State.SUPERVISED):
+            return self.due_by
+        return None
+
+    @property
+    def shown_colour(self) -> str:
+        """The assessed colour, or the intake's proposal until the case is assessed."""
+        return self.risk_colour or self.proposed_colour
 
     def get_absolute_url(self) -> str:
         return reverse("tracking:case", args=[self.code])
@@ -478,9 +510,15 @@ def attachment_upload_to(instance: "Attachment", filename: str) -> str:
 class Attachment(TimeStampedModel):
     """A file attached at intake or to a handling record; served only to staff who may see the case."""
 
-    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="attachments")
+    case = models.ForeignKey(
+        Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="attachments"
+    )
     record = models.ForeignKey(
-        HandlingRecord, verbose_name=_("办理记录"), null=True, blank=True, on_delete=models.CASCADE,
+        HandlingRecord,
+        verbose_name=_("办理记录"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="attachments",
     )
     file = models.FileField(_("文件"), upload_to=attachment_upload_to, max_length=200)
@@ -488,7 +526,11 @@ class Attachment(TimeStampedModel):
     content_type = models.CharField(_("文件类型"), max_length=100)
     size = models.PositiveIntegerField(_("大小（字节）"))
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -504,9 +546,15 @@ class Visit(TimeStampedModel):
     """A return visit about an existing case: recorded on it, no new code (一案一码)."""
 
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="visits")
-    desk = models.ForeignKey(Desk, verbose_name=_("受理窗口"), null=True, blank=True, on_delete=models.SET_NULL)
+    desk = models.ForeignKey(
+        Desk, verbose_name=_("受理窗口"), null=True, blank=True, on_delete=models.SET_NULL
+    )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     visitor_name = models.CharField(_("来访人"), max_length=50)
     phone = PersonalDataField(_("联系电话"), kind=KIND_PHONE, db_index=True, validators=[validate_phone])
@@ -523,3 +571,91 @@ class Visit(TimeStampedModel):
 
     def __str__(self):
         return f"{self.case_id} {mask_name(self.visitor_name)}"
+
+
+class Notification(models.Model):
+    """An entry in a staff member's in-app inbox."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接收人"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    case = models.ForeignKey(
+        Case,
+        verbose_name=_("案件"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    event = models.ForeignKey(
+        CaseEvent,
+        verbose_name=_("流转记录"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    kind = models.CharField(_("类型"), max_length=30)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=200, blank=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("站内通知")
+        verbose_name_plural = _("站内通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+        constraints = [
+            # One notice per user per event and kind: a task run twice notifies once.
+            models.UniqueConstraint(fields=["user", "event", "kind"], name="notification_once_per_event")
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class SmsMessage(models.Model):
+    """A text message to a party, logged per case whatever the gateway answered."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="sms_messages"
+    )
+    event = models.ForeignKey(
+        CaseEvent,
+        verbose_name=_("流转记录"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField(_("类型"), max_length=30)
+    phone = PersonalDataField(_("手机号"), kind=KIND_PHONE)
+    body = models.TextField(_("内容"))
+    backend = models.CharField(_("通道"), max_length=100)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices)
+    error = models.CharField(_("错误"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("短信记录")
+        verbose_name_plural = _("短信记录")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "event", "kind", "phone"],
+                condition=models.Q(status="sent"),
+                name="sms_sent_once_per_event",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.phone.masked} {self.body[:20]}"

@@ -1,54 +1,147 @@
-"""Who hears about a case event, and what they are told (e-mail through Django's backend)."""
+"""Who hears about a case event and how: staff in their inbox and by e-mail, parties by text.
+
+Called from the Celery task queued on commit; safe to run twice (unique constraints on
+notifications and sent messages), so a retried task never tells anyone twice.
+"""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
+from django.db import IntegrityError
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from departments.models import Role
 
-from .models import CaseEvent
+from .models import CaseEvent, Notification, Party, SmsMessage
+from .sms import SmsError, get_backend
 
 # Events that call for a department's attention, and those that call for the center's.
 TO_DEPARTMENT = {"assign", "send_back", "supervise", "reopen"}
 TO_COORDINATORS = {"return_to_center", "submit_result", "flag_problem"}
+# Events the parties are told about by text message.
+TO_PARTIES = {"create", "assign", "close"}
 
 
-def recipients_for(event: CaseEvent) -> list[str]:
-    """Return the e-mail addresses of the staff who must hear of ``event``."""
-    users = get_user_model().objects.filter(is_active=True).exclude(email="")
-    if event.transition in TO_DEPARTMENT and event.case.lead_department_id:
-        department_ids = [
-            event.case.lead_department_id,
-            *event.case.co_departments.values_list("pk", flat=True),
-        ]
-        users = users.filter(
-            staff_profile__role=Role.LIAISON, staff_profile__department_id__in=department_ids
-        )
-    elif event.transition in TO_COORDINATORS:
-        users = users.filter(staff_profile__role=Role.COORDINATOR)
-    else:
-        return []
-    return sorted(set(users.values_list("email", flat=True)))
+def staff_recipients(event: CaseEvent):
+    """Return the active staff who must hear of ``event``."""
+    users = get_user_model().objects.filter(is_active=True)
+    case = event.case
+    if event.transition in TO_DEPARTMENT and case.lead_department_id:
+        department_ids = [case.lead_department_id, *case.co_departments.values_list("pk", flat=True)]
+        return users.filter(staff_profile__role=Role.LIAISON, staff_profile__department_id__in=department_ids)
+    if event.transition in TO_COORDINATORS:
+        return users.filter(staff_profile__role=Role.COORDINATOR)
+    return users.none()
 
 
-def send_event_mail(event: CaseEvent) -> int:
-    """Send the e-mail for one case event; return how many messages went out."""
-    addresses = recipients_for(event)
-    if not addresses:
+def notify_staff(event: CaseEvent) -> int:
+    """Put the event in the inbox of each recipient and e-mail those who have an address."""
+    recipients = list(staff_recipients(event).exclude(pk=event.actor_id).only("id", "email"))
+    if not recipients:
         return 0
+    case = event.case
     with translation.override(settings.LANGUAGE_CODE):
-        case = event.case
-        subject = _("【综治中心】%(code)s %(action)s") % {
+        title = _("%(code)s %(action)s：%(title)s") % {
             "code": case.code_display,
             "action": event.transition_label,
-        }
-        body = _("案件 %(code)s「%(title)s」：%(action)s。\n说明：%(reason)s\n当前状态：%(state)s") % {
-            "code": case.code_display,
             "title": case.title,
-            "action": event.transition_label,
+        }
+        body = _("说明：%(reason)s；当前状态：%(state)s") % {
             "reason": event.reason or "—",
             "state": case.get_state_display(),
         }
-    return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [a]) for a in addresses])
+    already = set(
+        Notification.objects.filter(event=event, kind=event.transition).values_list("user_id", flat=True)
+    )
+    fresh = [u for u in recipients if u.pk not in already]
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user=u,
+                case=case,
+                event=event,
+                kind=event.transition,
+                title=title,
+                body=body,
+                url=reverse("cases:detail", args=[case.code]),
+            )
+            for u in fresh
+        ],
+        ignore_conflicts=True,
+    )
+    mails = [(f"【综治中心】{title}", body, settings.DEFAULT_FROM_EMAIL, [u.email]) for u in fresh if u.email]
+    if mails:
+        send_mass_mail(mails, fail_silently=False)
+    return len(fresh)
+
+
+def party_message(event: CaseEvent) -> str:
+    """Return the text for the parties about ``event`` (the code and how to follow it)."""
+    case = event.case
+    track = f"{settings.PUBLIC_BASE_URL}/t/"
+    with translation.override(settings.LANGUAGE_CODE):
+        if event.transition == "create":
+            return _(
+                "【综治中心】您反映的事项已受理，案件编号 %(code)s。查询进度：%(url)s（输入编号和手机后四位）。"
+            ) % {"code": case.code_display, "url": track}
+        if event.transition == "assign":
+            return _("【综治中心】案件 %(code)s 已交由%(dept)s办理，请保持电话畅通。") % {
+                "code": case.code_display,
+                "dept": case.lead_department.name if case.lead_department else "",
+            }
+        return _("【综治中心】案件 %(code)s 已办结。请对办理结果进行评价：%(url)s") % {
+            "code": case.code_display,
+            "url": case.tracking_url(),
+        }
+
+
+def notify_parties(event: CaseEvent) -> int:
+    """Text the applicants (or, failing those, any party with a mobile number) about ``event``."""
+    if event.transition not in TO_PARTIES:
+        return 0
+    case = event.case
+    phones = []
+    for party in case.parties.all().order_by("order", "id"):
+        if party.phone and len(party.phone) == 11 and party.phone.startswith("1"):
+            phones.append((party.role == Party.Role.APPLICANT, str(party.phone)))
+    chosen = sorted({p for is_applicant, p in phones if is_applicant}) or sorted({p for _a, p in phones})
+    if not chosen:
+        return 0
+    body = party_message(event)
+    backend = get_backend()
+    sent = 0
+    for phone in chosen:
+        if SmsMessage.objects.filter(
+            case=case, event=event, kind=event.transition, phone=phone, status=SmsMessage.Status.SENT
+        ).exists():
+            continue
+        try:
+            backend.send(phone, body)
+        except SmsError as exc:
+            SmsMessage.objects.create(
+                case=case,
+                event=event,
+                kind=event.transition,
+                phone=phone,
+                body=body,
+                backend=backend.name,
+                status=SmsMessage.Status.FAILED,
+                error=str(exc)[:300],
+            )
+            continue
+        try:
+            SmsMessage.objects.create(
+                case=case,
+                event=event,
+                kind=event.transition,
+                phone=phone,
+                body=body,
+                backend=backend.name,
+                status=SmsMessage.Status.SENT,
+            )
+        except IntegrityError:  # a concurrent run of the same task logged it first
+            continue
+        sent += 1
+    return sent

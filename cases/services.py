@@ -22,6 +22,7 @@ from common.exceptions import ConcurrentChange, InvalidTransition
 from departments.deadlines import deadline_for, legal_limit_for
 from departments.models import Center, Department, Desk, Role, Service, ServicePackage, Stage
 from departments.permissions import department_of, require_liaison_of, require_role
+from integrations.services import webhook_emit
 
 from .attachments import max_files, validate_upload
 from .codes import make_code
@@ -30,16 +31,19 @@ from .models import (
     Case,
     CaseEvent,
     CaseSequence,
+    Category,
     Evaluation,
     HandlingRecord,
     Party,
     Rating,
     RedirectTarget,
+    ResultKind,
     RiskColour,
     State,
     Visit,
 )
 from .selectors import repeat_visit_counts
+from .permissions import LEAD_LIAISON, TRANSITION_ROLES
 from .tasks import notify_case_event
 
 # A case returned or sent back this many times, or handed across this many departments, is a
@@ -292,16 +296,17 @@ def _transition(
     now: dt.datetime | None = None,
 ) -> Case:
     """Lock the case, check it is unchanged and in a state that allows ``name``, fire, log."""
-    locked = Case.objects.select_for_update().get(pk=case.pk)
+    locked = Case.objects.select_for_update(of=("self",)).select_related("lead_department").get(pk=case.pk)
     if locked.version != case.version:
         raise ConcurrentChange()
-    if guard is not None:
-        guard(locked)
     if not can_proceed(getattr(locked, name)):
         raise InvalidTransition(
             _("案件处于“%(state)s”状态，不能执行此操作。") % {"state": locked.get_state_display()},
             code="invalid_transition",
         )
+    # After the state check: the lead department the guard checks exists only once assigned.
+    if guard is not None:
+        guard(locked)
     from_state = locked.state
     fire(locked)
     locked.version += 1
@@ -322,6 +327,20 @@ def _log(case, actor, name, from_state, to_state, *, reason="", data=None, now=N
         created_at=now or timezone.now(),
     )
     transaction.on_commit(partial(notify_case_event.delay, event.pk), robust=True)
+    webhook_emit(
+        event_type="case.created" if name == "create" else "case.transition",
+        event_id=f"case-event-{event.pk}",
+        payload={
+            "event_id": event.pk,
+            "case": case.code,
+            "transition": name,
+            "from_state": from_state,
+            "to_state": to_state,
+            "risk_colour": case.risk_colour,
+            "lead_department": case.lead_department.slug if case.lead_department_id else None,
+            "created_at": event.created_at.isoformat(),
+        },
+    )
     return event
 
 
@@ -330,6 +349,14 @@ def _required(value: str, field: str, message=None) -> str:
     if not value:
         raise ValidationError({field: message or _("请填写原因。")})
     return value
+
+
+def _require_may(actor, name: str) -> None:
+    """Check the actor's role against the transition table (the department is checked on the case)."""
+    roles = [r for r in TRANSITION_ROLES[name] if r != LEAD_LIAISON]
+    if LEAD_LIAISON in TRANSITION_ROLES[name]:
+        roles.append(Role.LIAISON)
+    require_role(actor, *roles)
 
 
 def _lead_liaison(actor):
@@ -342,7 +369,7 @@ def _lead_liaison(actor):
 @transaction.atomic
 def case_start_assessment(*, case: Case, actor) -> Case:
     """Start assessing a received case (研判)."""
-    require_role(actor, Role.COORDINATOR)
+    _require_may(actor, "start_assessment")
     return _transition(case, actor=actor, name="start_assessment", fire=lambda c: c.start_assessment())
 
 
@@ -372,9 +399,14 @@ def case_assign(
     instructions: str = "",
     due_by: dt.datetime | None = None,
     due_by_reason: str = "",
+    category: str = "",
 ) -> Case:
     """Hand an assessed case to its lead department with deadlines from the policy (交办)."""
-    require_role(actor, Role.COORDINATOR)
+    _require_may(actor, "assign")
+    if category and category not in Category.values:
+        raise ValidationError({"category": _("请选择有效的类别。")})
+    if category and category != case.category:
+        case.category = category  # the deadline rules below follow the assessed category
     if risk_colour not in RiskColour.values:
         raise ValidationError({"risk_colour": _("请选择风险等级（红、黄、蓝）。")})
     if lead_department is None:
@@ -400,6 +432,7 @@ def case_assign(
         due_by = policy_due_by
 
     def fire(c: Case) -> None:
+        c.category = case.category
         c.assign(
             risk_colour=risk_colour,
             lead_department=lead_department,
@@ -419,6 +452,7 @@ def case_assign(
         data=data,
         now=now,
         fields=[
+            "category",
             "risk_colour",
             "lead_department",
             "package",
@@ -448,6 +482,7 @@ def _check_legal_limit(*, case, risk_colour, package, start, due_by) -> None:
 @transaction.atomic
 def case_accept(*, case: Case, actor) -> Case:
     """Accept an assigned case on behalf of the lead department (签收)."""
+    _require_may(actor, "accept")
     now = timezone.now()
     return _transition(
         case,
@@ -463,7 +498,7 @@ def case_accept(*, case: Case, actor) -> Case:
 @transaction.atomic
 def case_return_to_center(*, case: Case, actor, reason: str) -> Case:
     """Return an assigned case to the center, e.g. as not the department's matter (退回)."""
-    require_role(actor, Role.LIAISON)
+    _require_may(actor, "return_to_center")
     reason = _required(reason, "reason")
     case = _transition(
         case,
@@ -483,7 +518,7 @@ def case_return_to_center(*, case: Case, actor, reason: str) -> Case:
 def case_supervise(*, case: Case, actor, reason: str, data: dict | None = None) -> Case:
     """Put a case under supervision (督办); ``actor`` None is the system's deadline sweep."""
     if actor is not None:
-        require_role(actor, Role.COORDINATOR, Role.LEADER)
+        _require_may(actor, "supervise")
     reason = _required(reason, "reason")
     return _transition(
         case, actor=actor, name="supervise", fire=lambda c: c.supervise(), reason=reason, data=data
@@ -494,26 +529,54 @@ def case_supervise(*, case: Case, actor, reason: str, data: dict | None = None) 
 def case_end_supervision(*, case: Case, actor, reason: str = "") -> Case:
     """Return a supervised case to ordinary handling once its orders are settled."""
     if actor is not None:
-        require_role(actor, Role.COORDINATOR, Role.LEADER)
+        _require_may(actor, "end_supervision")
     return _transition(
         case, actor=actor, name="end_supervision", fire=lambda c: c.end_supervision(), reason=reason
     )
 
 
 @transaction.atomic
-def case_submit_result(*, case: Case, actor, result: str) -> Case:
-    """Submit the department's result for the center's review (办结)."""
-    require_role(actor, Role.LIAISON)
+def case_submit_result(
+    *,
+    case: Case,
+    actor,
+    result: str,
+    result_kind: str = "",
+    agreement_terms: str = "",
+    judicial_confirmation: bool = False,
+) -> Case:
+    """Submit the department's result for the center's review (办结).
+
+    A mediation agreement carries its terms (printed as the 调解协议书) and whether it goes to
+    the court for judicial confirmation (司法确认).
+    """
+    _require_may(actor, "submit_result")
     result = _required(result, "result", _("请填写办理结果。"))
+    if result_kind and result_kind not in ResultKind.values:
+        raise ValidationError({"result_kind": _("请选择有效的结果类型。")})
+    if result_kind == ResultKind.MEDIATION_AGREEMENT:
+        agreement_terms = _required(agreement_terms, "agreement_terms", _("达成调解协议的，请填写协议条款。"))
+    else:
+        agreement_terms, judicial_confirmation = "", False
     now = timezone.now()
+
+    def fire(c: Case) -> None:
+        c.submit_result(result=result, now=now)
+        c.result_kind, c.agreement_terms, c.judicial_confirmation = (
+            result_kind,
+            agreement_terms,
+            judicial_confirmation,
+        )
+
     return _transition(
         case,
         actor=actor,
         name="submit_result",
         guard=_lead_liaison(actor),
-        fire=lambda c: c.submit_result(result=result, now=now),
-        fields=["result", "submitted_at"],
+        fire=fire,
+        fields=["result", "submitted_at", "result_kind", "agreement_terms", "judicial_confirmation"],
         reason=result,
+        data={"result_kind": result_kind, "judicial_confirmation": judicial_confirmation},
         now=now,
     )
 
@@ -521,7 +584,7 @@ def case_submit_result(*, case: Case, actor, result: str) -> Case:
 @transaction.atomic
 def case_send_back(*, case: Case, actor, reason: str) -> Case:
     """Send a submitted result back to the department (审核退回)."""
-    require_role(actor, Role.COORDINATOR)
+    _require_may(actor, "send_back")
     reason = _required(reason, "reason")
     case = _transition(
         case,
@@ -538,7 +601,7 @@ def case_send_back(*, case: Case, actor, reason: str) -> Case:
 @transaction.atomic
 def case_close(*, case: Case, actor, reason: str = "") -> Case:
     """Close a case after reviewing its result (结案)."""
-    require_role(actor, Role.COORDINATOR)
+    _require_may(actor, "close")
     now = timezone.now()
     return _transition(
         case,
@@ -560,7 +623,7 @@ def case_evaluate(
     ``actor`` None is the party itself, verified by the tracking page; staff record callbacks.
     """
     if actor is not None:
-        require_role(actor, Role.COORDINATOR)
+        _require_may(actor, "evaluate")
     elif channel != Evaluation.Channel.TRACKING:
         raise ValidationError({"channel": _("当事人只能通过查询页面评价。")})
     if rating not in Rating.values:
@@ -582,7 +645,7 @@ def case_evaluate(
 @transaction.atomic
 def case_reopen(*, case: Case, actor, reason: str, supervised: bool = False) -> Case:
     """Reopen a closed or evaluated case; it goes under supervision if an order is open."""
-    require_role(actor, Role.COORDINATOR)
+    _require_may(actor, "reopen")
     reason = _required(reason, "reason")
     return _transition(
         case,
@@ -597,7 +660,7 @@ def case_reopen(*, case: Case, actor, reason: str, supervised: bool = False) -> 
 @transaction.atomic
 def case_reject(*, case: Case, actor, reason: str, redirect_target: str = "") -> Case:
     """Refuse the matter or direct the party elsewhere (不予受理 / 引导)."""
-    require_role(actor, Role.COORDINATOR)
+    _require_may(actor, "reject")
     reason = _required(reason, "reason")
     if redirect_target and redirect_target not in RedirectTarget.values:
         raise ValidationError({"redirect_target": _("请选择有效的引导去向。")})
@@ -615,7 +678,7 @@ def case_reject(*, case: Case, actor, reason: str, redirect_target: str = "") ->
 @transaction.atomic
 def case_withdraw(*, case: Case, actor, reason: str) -> Case:
     """Record that the party withdrew the matter (撤回)."""
-    require_role(actor, Role.COORDINATOR)
+    _require_may(actor, "withdraw")
     reason = _required(reason, "reason")
     return _transition(case, actor=actor, name="withdraw", fire=lambda c: c.withdraw(), reason=reason)
 
@@ -623,7 +686,7 @@ def case_withdraw(*, case: Case, actor, reason: str) -> Case:
 @transaction.atomic
 def case_escalate(*, case: Case, actor, reason: str) -> Case:
     """Escalate the case to the city level (上报)."""
-    require_role(actor, Role.COORDINATOR, Role.LEADER)
+    _require_may(actor, "escalate")
     reason = _required(reason, "reason")
     return _transition(case, actor=actor, name="escalate", fire=lambda c: c.escalate(), reason=reason)
 

@@ -7,16 +7,16 @@ from celery import shared_task
     bind=True,
     acks_late=True,
     max_retries=5,
-    default_retry_delay=30,
     retry_backoff=True,
+    retry_backoff_max=600,
     autoretry_for=(ConnectionError, TimeoutError, OSError),
 )
-def notify_case_event(self, event_id: int) -> int:
-    """Tell the staff concerned about one case event."""
+def notify_case_event(self, event_id: int) -> dict:
+    """Tell the staff and the parties concerned about one case event."""
     from .models import CaseEvent
-    from .notifications import send_event_mail
+    from .notifications import notify_parties, notify_staff
 
-    event = CaseEvent.objects.select_related("case").filter(pk=event_id).first()
+    event = CaseEvent.objects.select_related("case", "case__lead_department").filter(pk=event_id).first()
     if event is None:  # the transaction that wrote it was rolled back after all
-        return 0
-    return send_event_mail(event)
+        return {"staff": 0, "parties": 0}
+    return {"staff": notify_staff(event), "parties": notify_parties(event)}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import files, reception
+from .views import case_page, files, reception, work
 
 app_name = "cases"
 
@@ -8,6 +8,16 @@ urlpatterns = [
     path("intake/", reception.intake, name="intake"),
     path("intake/lookup/", reception.intake_lookup, name="intake_lookup"),
     path("search/", reception.search, name="search"),
+    path("workbench/", work.workbench, name="workbench"),
+    path("desk/", work.department_desk, name="department_desk"),
+    path("inbox/", work.inbox, name="inbox"),
+    path("inbox/read-all/", work.inbox_read_all, name="inbox_read_all"),
+    path("inbox/<int:pk>/read/", work.inbox_read, name="inbox_read"),
+    path("<str:code>/", case_page.case_detail, name="detail"),
+    path("<str:code>/actions/<str:name>/", case_page.case_action, name="action"),
+    path("<str:code>/records/", case_page.record_add, name="record_add"),
+    path("<str:code>/rejection-notice/", case_page.rejection_notice, name="rejection_notice"),
+    path("<str:code>/mediation-agreement/", case_page.mediation_agreement, name="mediation_agreement"),
     path("<str:code>/receipt/", reception.receipt, name="receipt"),
     path("<str:code>/qr.svg", files.case_qr_svg_view, name="qr_svg"),
     path("<str:code>/qr.png", files.case_qr_png_view, name="qr_png"),

@@ -88,16 +88,16 @@ def new_case(reception, center):
     """A freshly received case with two parties, created through the intake service."""
 
     def make(**overrides):
-        fields = dict(
-            actor=reception,
-            title="拖欠工资纠纷",
-            description="某建筑公司拖欠 12 名工人工资共计 36 万元。",
-            category="labour",
-            source="walk_in",
-            location="城关镇建设路 8 号工地",
-            parties=PARTIES,
-            center=center,
-        )
+        fields = {
+            "actor": reception,
+            "title": "拖欠工资纠纷",
+            "description": "某建筑公司拖欠 12 名工人工资共计 36 万元。",
+            "category": "labour",
+            "source": "walk_in",
+            "location": "城关镇建设路 8 号工地",
+            "parties": PARTIES,
+            "center": center,
+        }
         fields.update(overrides)
         return case_create(**fields)
 

@@ -9,10 +9,19 @@ from departments.permissions import department_of, role_of
 # role → [(label, url name)]; the first entry is the role's workspace.
 NAVIGATION = {
     Role.RECEPTION: [(_("受理登记"), "cases:intake"), (_("案件查询"), "cases:search")],
-    Role.COORDINATOR: [(_("案件查询"), "cases:search"), (_("受理登记"), "cases:intake")],
-    Role.LIAISON: [(_("案件查询"), "cases:search")],
+    Role.COORDINATOR: [
+        (_("研判督办"), "cases:workbench"),
+        (_("案件查询"), "cases:search"),
+        (_("受理登记"), "cases:intake"),
+    ],
+    Role.LIAISON: [(_("部门工作台"), "cases:department_desk"), (_("案件查询"), "cases:search")],
     Role.LEADER: [(_("案件查询"), "cases:search")],
-    Role.ADMIN: [(_("系统管理"), "admin:index"), (_("受理登记"), "cases:intake"), (_("案件查询"), "cases:search")],
+    Role.ADMIN: [
+        (_("系统管理"), "admin:index"),
+        (_("研判督办"), "cases:workbench"),
+        (_("受理登记"), "cases:intake"),
+        (_("案件查询"), "cases:search"),
+    ],
 }
 
 
@@ -33,7 +42,10 @@ def navigation(request):
     for label, name in NAVIGATION.get(role, []):
         url = reverse(name)
         menu.append({"label": label, "url": url, "active": path.startswith(url)})
+    from cases.models import Notification
+
     return {
+        "nav_unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
         "nav_menu": menu,
         "nav_role": Role(role).label if role else "",
         "nav_department": department_of(user),

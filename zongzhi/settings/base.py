@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_fsm",
     "common",
+    "integrations",
     "departments",
     "cases",
     "supervision",
@@ -178,21 +179,55 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "common.api.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Machines read the API; people read /api/docs/. JSON in, JSON out (uploads where a view says).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "common.api.exception_handler",
+    # The public endpoints, per client address; failed verifications have their own, stricter
+    # limit (cases.ratelimit, shared with the tracking pages).
+    "DEFAULT_THROTTLE_RATES": {
+        "public": env("API_THROTTLE_PUBLIC", default="120/min"),
+        "public_verify": env("API_THROTTLE_PUBLIC_VERIFY", default="30/min"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "zongzhi API",
-    "DESCRIPTION": "综治中心案件管理系统接口 / County integrated governance center case API",
+    "DESCRIPTION": (
+        "综治中心案件管理系统接口 / County integrated governance center case API.\n\n"
+        "认证：`Authorization: Token <key>`（`manage.py drf_create_token <用户名>`）。"
+        "错误统一为 `{\"error\": {\"code\", \"message\", \"fields\"}}`，按 Accept-Language 给出中文或英文。"
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": True},
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "StateEnum": "cases.models.State",
+        "RiskColourEnum": "cases.models.RiskColour",
+        "CategoryEnum": "cases.models.Category",
+        "SourceEnum": "cases.models.Source",
+        "RatingEnum": "cases.models.Rating",
+        "PartyRoleEnum": "cases.models.Party.Role",
+        "RecordKindEnum": "cases.models.HandlingRecord.Kind",
+        "RedirectTargetEnum": "cases.models.RedirectTarget",
+        "DepartmentKindEnum": "departments.models.Department.Kind",
+        "DutyPositionEnum": "departments.models.DutyAssignment.Position",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "common.api.add_common_error_responses",
+    ],
 }
 
 # --- The center -----------------------------------------------------------------------------
@@ -213,3 +248,10 @@ LOGGING = {
 # Serve static files straight from the apps and static/ while developing (no collectstatic needed).
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Text messages to parties ----------------------------------------------------------------
+ZONGZHI_SMS_BACKEND = env("ZONGZHI_SMS_BACKEND", default="cases.sms.ConsoleSmsBackend")
+ZONGZHI_SMS_FILE_PATH = env("ZONGZHI_SMS_FILE_PATH", default=str(BASE_DIR / "sms-outbox.log"))
+ZONGZHI_SMS_GATEWAY_URL = env("ZONGZHI_SMS_GATEWAY_URL", default="")
+ZONGZHI_SMS_GATEWAY_TOKEN = env("ZONGZHI_SMS_GATEWAY_TOKEN", default="")
+ZONGZHI_SMS_TIMEOUT = env.int("ZONGZHI_SMS_TIMEOUT", default=5)

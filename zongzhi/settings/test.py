@@ -11,3 +11,4 @@ STORAGES = {
 }
 # Tests run with the broker only when one is configured; by default tasks run eagerly.
 LOGGING["root"]["level"] = env("DJANGO_LOG_LEVEL", default="WARNING")  # noqa: F405
+ZONGZHI_SMS_BACKEND = "cases.sms.MemorySmsBackend"

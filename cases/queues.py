@@ -1,0 +1,180 @@
+"""Reads for the coordinator workbench and the department dashboard; constant queries per page."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Case as DbCase
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When
+
+from departments.models import Department
+
+from .models import OPEN_STATES, Case, CaseEvent, RiskColour, State
+
+DUE_SOON = dt.timedelta(days=2)
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    """Cases whose running deadline has passed: acceptance while assigned, handling afterwards."""
+    return Q(state=State.ASSIGNED, accept_by__lt=now) | Q(
+        state__in=[State.HANDLING, State.SUPERVISED], due_by__lt=now
+    )
+
+
+def due_soon_q(now: dt.datetime) -> Q:
+    return Q(state=State.ASSIGNED, accept_by__gte=now, accept_by__lt=now + DUE_SOON) | Q(
+        state__in=[State.HANDLING, State.SUPERVISED], due_by__gte=now, due_by__lt=now + DUE_SOON
+    )
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    label: str
+    condition: object  # a callable now -> Q
+
+
+def _queues():
+    from django.utils.translation import gettext_lazy as _
+
+    return [
+        Queue("new", _("新受理"), lambda now: Q(state=State.RECEIVED)),
+        Queue("assessing", _("研判中"), lambda now: Q(state=State.ASSESSING, return_count=0)),
+        Queue("returned", _("部门退回"), lambda now: Q(state=State.ASSESSING, return_count__gt=0)),
+        Queue("reviewing", _("待审核"), lambda now: Q(state=State.REVIEWING)),
+        Queue(
+            "red",
+            _("红色预警"),
+            lambda now: (
+                Q(state__in=OPEN_STATES, risk_colour=RiskColour.RED)
+                | Q(state__in=OPEN_STATES, risk_colour="", proposed_colour=RiskColour.RED)
+            ),
+        ),
+        Queue("due_soon", _("即将到期"), due_soon_q),
+        Queue("overdue", _("已超期"), overdue_q),
+        Queue("problem", _("问题工单"), lambda now: Q(state__in=OPEN_STATES, is_problem=True)),
+    ]
+
+
+QUEUES = {q.key: q for q in _queues()}
+
+
+def coordinator_queue_counts(*, now: dt.datetime) -> dict[str, int]:
+    """Count every queue in one aggregate query."""
+    return Case.objects.aggregate(**{q.key: Count("id", filter=q.condition(now)) for q in QUEUES.values()})
+
+
+def coordinator_queue(*, key: str, now: dt.datetime, filters: dict | None = None) -> QuerySet[Case]:
+    """The cases of one queue, filtered and sorted (by deadline unless told otherwise)."""
+    filters = filters or {}
+    cases = Case.objects.filter(QUEUES[key].condition(now)).select_related("lead_department")
+    if filters.get("colour"):
+        cases = cases.filter(
+            Q(risk_colour=filters["colour"]) | Q(risk_colour="", proposed_colour=filters["colour"])
+        )
+    if filters.get("category"):
+        cases = cases.filter(category=filters["category"])
+    if filters.get("department"):
+        cases = cases.filter(lead_department=filters["department"])
+    if filters.get("source"):
+        cases = cases.filter(source=filters["source"])
+    if filters.get("date_from"):
+        cases = cases.filter(created_at__date__gte=filters["date_from"])
+    if filters.get("date_to"):
+        cases = cases.filter(created_at__date__lte=filters["date_to"])
+    sort = filters.get("sort") or "deadline"
+    if sort == "-created":
+        return cases.order_by("-created_at", "-id")
+    if sort == "created":
+        return cases.order_by("created_at", "id")
+    return cases.annotate(running_deadline=running_deadline()).order_by(
+        F("running_deadline").asc(nulls_last=True), "created_at", "id"
+    )
+
+
+def running_deadline():
+    """The deadline that is running now: acceptance while assigned, handling while with a department."""
+    return DbCase(
+        When(state=State.ASSIGNED, then=F("accept_by")),
+        When(state__in=[State.HANDLING, State.SUPERVISED], then=F("due_by")),
+        default=None,
+    )
+
+
+@dataclass
+class DashboardGroups:
+    to_accept: list
+    handling: list
+    supervised: list
+    returned: list
+    reviewing: list
+    closed_recently: list
+
+
+def department_dashboard(*, department: Department, now: dt.datetime) -> DashboardGroups:
+    """A department's cases grouped for its liaisons: two queries whatever their number."""
+    co = Case.co_departments.through.objects.filter(case_id=OuterRef("pk"), department_id=department.pk)
+    mine = Q(lead_department=department) | Q(Exists(co))
+    last_transition = (
+        CaseEvent.objects.filter(case_id=OuterRef("pk"))
+        .order_by("-created_at", "-id")
+        .values("transition")[:1]
+    )
+    open_cases = list(
+        Case.objects.filter(
+            mine, state__in=[State.ASSIGNED, State.HANDLING, State.SUPERVISED, State.REVIEWING]
+        )
+        .select_related("lead_department")
+        .annotate(last_transition=Subquery(last_transition))
+        .order_by("due_by", "accept_by", "id")
+    )
+    closed = list(
+        Case.objects.filter(
+            mine, state__in=[State.CLOSED, State.EVALUATED], closed_at__gte=now - dt.timedelta(days=30)
+        )
+        .select_related("lead_department")
+        .order_by("-closed_at", "-id")
+    )
+    groups = DashboardGroups([], [], [], [], [], closed)
+    for case in open_cases:
+        case.is_lead = case.lead_department_id == department.pk
+        if case.state == State.ASSIGNED:
+            (groups.to_accept if case.is_lead else groups.handling).append(case)
+        elif case.state == State.SUPERVISED:
+            groups.supervised.append(case)
+        elif case.state == State.REVIEWING:
+            groups.reviewing.append(case)
+        elif case.last_transition in ("send_back", "reopen"):
+            groups.returned.append(case)
+        else:
+            groups.handling.append(case)
+    return groups
+
+
+def case_page(*, case_id: int) -> Case:
+    """Everything the case page shows, loaded in a fixed number of queries."""
+    from django.db.models import Prefetch
+
+    from .models import Attachment, Evaluation, HandlingRecord, Party, Visit
+
+    return (
+        Case.objects.select_related("center", "desk__department", "lead_department", "package", "created_by")
+        .prefetch_related(
+            Prefetch("parties", queryset=Party.objects.order_by("order", "id")),
+            "co_departments",
+            "requested_services",
+            "package__services",
+            Prefetch(
+                "records",
+                queryset=HandlingRecord.objects.select_related("department", "author").prefetch_related(
+                    "attachments"
+                ),
+            ),
+            Prefetch(
+                "events", queryset=CaseEvent.objects.select_related("actor__staff_profile").order_by("created_at", "id")
+            ),
+            Prefetch("evaluations", queryset=Evaluation.objects.order_by("created_at", "id")),
+            Prefetch("attachments", queryset=Attachment.objects.filter(record__isnull=True)),
+            Prefetch("visits", queryset=Visit.objects.select_related("desk")),
+        )
+        .get(pk=case_id)
+    )

@@ -1,0 +1,93 @@
+"""Text messages to parties through a pluggable backend, chosen like Django's e-mail backends.
+
+``ZONGZHI_SMS_BACKEND`` names the class: the console backend (default) prints, the file
+backend appends to ``ZONGZHI_SMS_FILE_PATH``, the HTTP gateway backend POSTs JSON to
+``ZONGZHI_SMS_GATEWAY_URL`` with ``ZONGZHI_SMS_GATEWAY_TOKEN``. Every message is logged per
+case in :class:`cases.models.SmsMessage` whatever the backend answered.
+"""
+
+import json
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+
+class SmsError(Exception):
+    """The gateway refused or could not be reached."""
+
+
+class BaseSmsBackend:
+    name = "base"
+
+    def send(self, phone: str, body: str) -> None:
+        raise NotImplementedError  # pragma: no cover - the interface
+
+
+class ConsoleSmsBackend(BaseSmsBackend):
+    name = "console"
+
+    def send(self, phone: str, body: str) -> None:
+        sys.stdout.write(f"[SMS to {phone}] {body}\n")
+
+
+class MemorySmsBackend(BaseSmsBackend):
+    """Keep messages in ``MemorySmsBackend.outbox`` (for tests, like Django's locmem e-mail)."""
+
+    name = "memory"
+    outbox: list[tuple[str, str]] = []
+
+    def send(self, phone: str, body: str) -> None:
+        MemorySmsBackend.outbox.append((phone, body))
+
+
+class FileSmsBackend(BaseSmsBackend):
+    name = "file"
+
+    def send(self, phone: str, body: str) -> None:
+        path = Path(getattr(settings, "ZONGZHI_SMS_FILE_PATH", "sms-outbox.log"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as outbox:
+            outbox.write(
+                json.dumps(
+                    {"at": timezone.now().isoformat(), "phone": phone, "body": body}, ensure_ascii=False
+                )
+                + "\n"
+            )
+
+
+class HttpGatewaySmsBackend(BaseSmsBackend):
+    """POST {"phone", "text"} as JSON to the operator's gateway; any non-2xx answer is an error."""
+
+    name = "http"
+
+    def send(self, phone: str, body: str) -> None:
+        url = getattr(settings, "ZONGZHI_SMS_GATEWAY_URL", "")
+        if not url:
+            raise SmsError("ZONGZHI_SMS_GATEWAY_URL is not set")
+        request = urllib.request.Request(
+            url,
+            data=json.dumps({"phone": phone, "text": body}, ensure_ascii=False).encode(),
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "Authorization": f"Bearer {getattr(settings, 'ZONGZHI_SMS_GATEWAY_TOKEN', '')}",
+            },
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(
+                request, timeout=getattr(settings, "ZONGZHI_SMS_TIMEOUT", 5)
+            ) as response:
+                if not 200 <= response.status < 300:
+                    raise SmsError(f"gateway answered {response.status}")
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise SmsError(str(exc)) from exc
+
+
+def get_backend() -> BaseSmsBackend:
+    path = getattr(settings, "ZONGZHI_SMS_BACKEND", "cases.sms.ConsoleSmsBackend")
+    return import_string(path)()

@@ -1,0 +1,59 @@
+"""Template helpers for case pages: deadline badges, colour badges, masked personal data."""
+
+import math
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.simple_tag
+def deadline_badge(deadline, now=None):
+    """Render days left (green/amber) or days overdue (red) for a deadline."""
+    if deadline is None:
+        return "—"
+    now = now or timezone.now()
+    seconds = (deadline - now).total_seconds()
+    if seconds < 0:
+        days = max(1, math.floor(-seconds / 86400))
+        return format_html(
+            '<span class="deadline overdue" title="{}">{}</span>',
+            timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
+            _("超期 %(n)s 天") % {"n": days},
+        )
+    days = math.floor(seconds / 86400)
+    cls = "soon" if seconds < 2 * 86400 else "ok"
+    text = _("今日到期") if days == 0 else _("剩 %(n)s 天") % {"n": days}
+    return format_html(
+        '<span class="deadline {}" title="{}">{}</span>',
+        cls,
+        timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
+        text,
+    )
+
+
+@register.simple_tag
+def colour_badge(case):
+    """Render the case's risk colour (or the intake's proposal, marked as such)."""
+    colour = case.risk_colour or case.proposed_colour
+    if not colour:
+        return "—"
+    from cases.models import RiskColour
+
+    label = RiskColour(colour).label
+    if not case.risk_colour:
+        return format_html(
+            '<span class="badge {} proposed" title="{}">{}?</span>', colour, _("受理时建议"), label
+        )
+    return format_html('<span class="badge {}">{}</span>', colour, label)
+
+
+@register.filter
+def show_personal(value, allowed):
+    """Show a phone or ID number in full only where the viewer's role needs it."""
+    if not value:
+        return "—"
+    return value if allowed else getattr(value, "masked", value)

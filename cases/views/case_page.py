@@ -1,0 +1,291 @@
+"""The staff case page and every action on it; each action calls one service.
+
+Actions post a form carrying the case version the user saw: if someone else changed the case
+meanwhile the service refuses, and the page comes back with the typed text and a clear
+message. With htmx the page section is swapped in place; without it, a normal redirect.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from common.exceptions import ActionForbidden, DomainError
+from departments.models import Role
+from departments.permissions import has_role, role_required
+
+from .. import services
+from ..codes import InvalidCaseCode
+from ..forms import (
+    AssignForm,
+    OptionalReasonForm,
+    ReasonForm,
+    RecordForm,
+    RejectForm,
+    SubmitResultForm,
+)
+from ..models import Case, HandlingRecord, ResultKind
+from ..permissions import available_transitions, may_add_record, role_may_fire, sees_personal_data
+from ..queues import case_page
+from ..selectors import case_by_code, cases_visible_to
+
+STAFF = (Role.RECEPTION, Role.COORDINATOR, Role.LIAISON, Role.LEADER, Role.ADMIN)
+
+
+def _end_of_day(day: dt.date) -> dt.datetime:
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min)
+    return timezone.make_aware(end, timezone.get_current_timezone())
+
+
+@dataclass(frozen=True)
+class Action:
+    label: Any
+    form: type
+    call: Any  # (case, user, cleaned_data) -> None
+    button_class: str = "primary"
+
+
+# Supervision (督办), reopening and recording evaluations belong to the supervision app, whose
+# panel the case page loads: they must issue or consult supervision orders.
+ACTIONS: dict[str, Action] = {
+    "start_assessment": Action(
+        gettext_lazy("开始研判"),
+        OptionalReasonForm,
+        lambda c, u, d: services.case_start_assessment(case=c, actor=u),
+    ),
+    "assign": Action(
+        gettext_lazy("交办"),
+        AssignForm,
+        lambda c, u, d: services.case_assign(
+            case=c,
+            actor=u,
+            risk_colour=d["risk_colour"],
+            category=d["category"],
+            lead_department=d["lead_department"],
+            co_departments=list(d["co_departments"]),
+            package=d["package"],
+            instructions=d["instructions"],
+            due_by=_end_of_day(d["due_date"]) if d.get("due_date") else None,
+            due_by_reason=d["due_by_reason"],
+        ),
+    ),
+    "accept": Action(
+        gettext_lazy("签收"), OptionalReasonForm, lambda c, u, d: services.case_accept(case=c, actor=u)
+    ),
+    "return_to_center": Action(
+        gettext_lazy("退回中心"),
+        ReasonForm,
+        lambda c, u, d: services.case_return_to_center(case=c, actor=u, reason=d["reason"]),
+        "secondary",
+    ),
+    "submit_result": Action(
+        gettext_lazy("提交办结"),
+        SubmitResultForm,
+        lambda c, u, d: services.case_submit_result(
+            case=c,
+            actor=u,
+            result=d["result"],
+            result_kind=d["result_kind"],
+            agreement_terms=d["agreement_terms"],
+            judicial_confirmation=d["judicial_confirmation"],
+        ),
+    ),
+    "close": Action(
+        gettext_lazy("审核通过，结案"),
+        OptionalReasonForm,
+        lambda c, u, d: services.case_close(case=c, actor=u, reason=d["reason"]),
+    ),
+    "send_back": Action(
+        gettext_lazy("退回重办"),
+        ReasonForm,
+        lambda c, u, d: services.case_send_back(case=c, actor=u, reason=d["reason"]),
+        "secondary",
+    ),
+    "reject": Action(
+        gettext_lazy("不予受理/引导"),
+        RejectForm,
+        lambda c, u, d: services.case_reject(
+            case=c, actor=u, reason=d["reason"], redirect_target=d["redirect_target"]
+        ),
+        "secondary",
+    ),
+    "withdraw": Action(
+        gettext_lazy("登记撤回"),
+        ReasonForm,
+        lambda c, u, d: services.case_withdraw(case=c, actor=u, reason=d["reason"]),
+        "secondary",
+    ),
+    "escalate": Action(
+        gettext_lazy("上报市级"),
+        ReasonForm,
+        lambda c, u, d: services.case_escalate(case=c, actor=u, reason=d["reason"]),
+        "secondary",
+    ),
+}
+
+
+def _visible_case(request, code: str) -> Case:
+    try:
+        return case_by_code(code, cases_visible_to(request.user).only("id", "code"))
+    except (InvalidCaseCode, Case.DoesNotExist) as exc:
+        raise Http404 from exc
+
+
+def _render_page(request, case_id: int, *, bound: dict | None = None, status: int = 200):
+    case = case_page(case_id=case_id)
+    names = [n for n in available_transitions(case, request.user) if n in ACTIONS]
+    bound = bound or {}
+    actions = []
+    for name in names:
+        spec = ACTIONS[name]
+        form = bound.get(name) or spec.form(case=case, prefix=name)
+        actions.append(
+            {
+                "name": name,
+                "label": spec.label,
+                "form": form,
+                "button_class": spec.button_class,
+                "open": name in bound,
+            }
+        )
+    co_parts = [
+        r for r in case.records.all() if r.department_id and r.department_id != case.lead_department_id
+    ]
+    context = {
+        "case": case,
+        "actions": actions,
+        "record_form": bound.get("record")
+        or (RecordForm(prefix="record") if may_add_record(request.user, case) else None),
+        "full_personal": sees_personal_data(request.user, case),
+        "co_parts": co_parts,
+        "can_print_receipt": has_role(request.user, Role.RECEPTION, Role.COORDINATOR, Role.ADMIN),
+        "is_agreement": case.result_kind == ResultKind.MEDIATION_AGREEMENT,
+        "now": timezone.now(),
+    }
+    return render(request, "cases/case_page.html", context, status=status)
+
+
+@role_required(*STAFF)
+@require_GET
+def case_detail(request, code: str):
+    """Everything the viewer may see of a case, and the actions they may take now."""
+    case = _visible_case(request, code)
+    return _render_page(request, case.pk)
+
+
+def _next_or_case(request, case: Case):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("cases:detail", code=case.code)
+
+
+@role_required(*STAFF)
+@require_POST
+def case_action(request, code: str, name: str):
+    """Fire one transition through its service."""
+    spec = ACTIONS.get(name)
+    if spec is None:
+        raise Http404
+    case = _visible_case(request, code)
+    full = Case.objects.select_related("lead_department").get(pk=case.pk)
+    if not role_may_fire(request.user, full, name):
+        raise PermissionDenied
+    form = spec.form(request.POST, request.FILES, case=full, prefix=name)
+    status = 400
+    if form.is_valid():
+        full.version = form.cleaned_data["version"]  # what the user saw
+        try:
+            with transaction.atomic():
+                spec.call(full, request.user, form.cleaned_data)
+        except ActionForbidden as exc:
+            raise PermissionDenied(str(exc.message)) from exc
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        except DomainError as exc:
+            status = exc.status
+            form.add_error(None, exc.message)
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("%(action)s：操作成功。") % {"action": spec.label})
+            return _next_or_case(request, full)
+    return _render_page(request, case.pk, bound={name: form}, status=status)
+
+
+@role_required(Role.COORDINATOR, Role.LIAISON)
+@require_POST
+def record_add(request, code: str):
+    """Add a handling record (with attachments) to a case."""
+    case = _visible_case(request, code)
+    full = Case.objects.prefetch_related("co_departments").get(pk=case.pk)
+    if not may_add_record(request.user, full):
+        raise PermissionDenied
+    form = RecordForm(request.POST, request.FILES, prefix="record")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                record = services.handling_record_add(
+                    case=full,
+                    actor=request.user,
+                    text=data["text"],
+                    kind=data["kind"],
+                    is_public=data["is_public"],
+                )
+                for upload in data["attachments"]:
+                    services.attachment_add(case=full, actor=request.user, upload=upload, record=record)
+        except ActionForbidden as exc:
+            raise PermissionDenied(str(exc.message)) from exc
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("办理记录已保存。"))
+            return _next_or_case(request, full)
+    return _render_page(request, case.pk, bound={"record": form}, status=400)
+
+
+@role_required(*STAFF)
+@require_GET
+def rejection_notice(request, code: str):
+    """The printable notice of non-acceptance (不予受理告知书)."""
+    case = _visible_case(request, code)
+    case = Case.objects.select_related("center").prefetch_related("parties").get(pk=case.pk)
+    if case.state != "rejected":
+        raise Http404
+    event = case.events.filter(transition="reject").order_by("-created_at").first()
+    return render(request, "cases/rejection_notice.html", {"case": case, "event": event})
+
+
+@role_required(*STAFF)
+@require_GET
+def mediation_agreement(request, code: str):
+    """The printable mediation agreement (调解协议书) filled from the case."""
+    case = _visible_case(request, code)
+    case = (
+        Case.objects.select_related("center", "lead_department").prefetch_related("parties").get(pk=case.pk)
+    )
+    if case.result_kind != ResultKind.MEDIATION_AGREEMENT:
+        raise Http404
+    return render(
+        request,
+        "cases/mediation_agreement.html",
+        {
+            "case": case,
+            "full_personal": sees_personal_data(request.user, case),
+            "kinds": HandlingRecord.Kind,
+        },
+    )
