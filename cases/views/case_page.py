@@ -25,7 +25,7 @@ from departments.models import Role
 from departments.permissions import has_role, role_required
 
 from .. import services
-from ..codes import InvalidCaseCode
+from ..codes import InvalidCaseCode, normalize_code
 from ..forms import (
     AssignForm,
     OptionalReasonForm,
@@ -135,9 +135,14 @@ ACTIONS: dict[str, Action] = {
 
 
 def _visible_case(request, code: str) -> Case:
+    """Return the case if the user may see it: 404 if there is none, 403 if it is not theirs."""
     try:
         return case_by_code(code, cases_visible_to(request.user).only("id", "code"))
-    except (InvalidCaseCode, Case.DoesNotExist) as exc:
+    except InvalidCaseCode as exc:
+        raise Http404 from exc
+    except Case.DoesNotExist as exc:
+        if Case.objects.filter(code=normalize_code(code)).exists():
+            raise PermissionDenied from exc
         raise Http404 from exc
 
 

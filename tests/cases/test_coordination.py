@@ -112,9 +112,9 @@ def test_departments_see_nothing_they_were_not_assigned(
         reverse("cases:rejection_notice", args=[case.code]),
         reverse("cases:mediation_agreement", args=[case.code]),
     ]:
-        assert client.get(url).status_code == 404, url
+        assert client.get(url).status_code == 403, url
     response = client.post(reverse("cases:action", args=[case.code, "accept"]), {"accept-version": case.version})
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert case.code_display not in client.get(reverse("cases:department_desk")).content.decode()
     assert Case.objects.get(pk=case.pk).state == State.ASSIGNED
     client.force_login(liaison)
