@@ -59,8 +59,10 @@ QUEUES = {q.key: q for q in _queues()}
 
 
 def coordinator_queue_counts(*, now: dt.datetime) -> dict[str, int]:
-    """Count every queue in one aggregate query."""
-    return Case.objects.aggregate(**{q.key: Count("id", filter=q.condition(now)) for q in QUEUES.values()})
+    """Count every queue in one aggregate query over the open cases (every queue is a subset)."""
+    return Case.objects.filter(state__in=OPEN_STATES).aggregate(
+        **{q.key: Count("id", filter=q.condition(now)) for q in QUEUES.values()}
+    )
 
 
 def coordinator_queue(*, key: str, now: dt.datetime, filters: dict | None = None) -> QuerySet[Case]:
@@ -170,7 +172,10 @@ def case_page(*, case_id: int) -> Case:
                 ),
             ),
             Prefetch(
-                "events", queryset=CaseEvent.objects.select_related("actor__staff_profile").order_by("created_at", "id")
+                "events",
+                queryset=CaseEvent.objects.select_related("actor__staff_profile").order_by(
+                    "created_at", "id"
+                ),
             ),
             Prefetch("evaluations", queryset=Evaluation.objects.order_by("created_at", "id")),
             Prefetch("attachments", queryset=Attachment.objects.filter(record__isnull=True)),

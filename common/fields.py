@@ -19,7 +19,12 @@ def normalize(kind: str, value: str | None) -> str:
         return ""
     value = str(value).strip()
     if kind == KIND_PHONE:
-        return re.sub(r"[\s\-()]", "", value)
+        value = re.sub(r"[\s()]", "", value)
+        # Keep the dash before a landline extension (0716-1234567-123); drop the others.
+        if re.fullmatch(r"0\d{2,3}-?\d{7,8}-\d{1,6}", value):
+            head, extension = value.rsplit("-", 1)
+            return head.replace("-", "") + "-" + extension
+        return value.replace("-", "")
     return re.sub(r"\s", "", value).upper()
 
 

@@ -36,14 +36,16 @@ def deadline_badge(deadline, now=None):
 
 
 @register.simple_tag
-def colour_badge(case):
+def colour_badge(case, labels=None):
     """Render the case's risk colour (or the intake's proposal, marked as such)."""
     colour = case.risk_colour or case.proposed_colour
     if not colour:
         return "—"
-    from cases.models import RiskColour
+    if labels is None:
+        from cases.models import RiskColour
 
-    label = RiskColour(colour).label
+        labels = {c.value: c.label for c in RiskColour}
+    label = labels[colour]
     if not case.risk_colour:
         return format_html(
             '<span class="badge {} proposed" title="{}">{}?</span>', colour, _("受理时建议"), label

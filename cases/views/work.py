@@ -12,6 +12,7 @@ from departments.workdays import years_missing_data
 
 from ..forms import QueueFilterForm
 from ..models import Notification
+from ..presenters import case_rows
 from ..queues import QUEUES, coordinator_queue, coordinator_queue_counts, department_dashboard
 
 PAGE_SIZE = 50
@@ -46,6 +47,7 @@ def workbench(request):
             "queue": QUEUES[key],
             "page": page,
             "cases": page.object_list,
+            "rows": case_rows(page.object_list, now=now),
             "form": form,
             "filter_query": query.urlencode(),
             "missing_years": years_missing_data(timezone.localdate(now)),
@@ -74,8 +76,15 @@ def department_desk(request):
         "cases/department_desk.html",
         {
             "department": department,
-            "sections": [{"key": k, "label": label, "cases": cases} for k, label, cases in sections],
+            "sections": [
+                {"key": k, "label": label, "rows": case_rows(cases, now=now, department=department)}
+                for k, label, cases in sections
+            ],
             "cases": [c for _k, _l, cases in sections for c in cases],
+            "desk_url": request.path,
+            "accept_label": _("签收"),
+            "return_label": _("退回"),
+            "handle_label": _("办理"),
             "now": now,
         },
     )

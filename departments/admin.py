@@ -1,0 +1,177 @@
+"""Admin for the organisation: centers, departments, desks, staff, services, duty board, deadlines."""
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    CalendarDay,
+    Center,
+    DeadlineRule,
+    Department,
+    Desk,
+    DutyAssignment,
+    Service,
+    ServicePackage,
+    StaffProfile,
+)
+
+admin.site.site_header = _("综治中心管理后台")
+admin.site.site_title = _("综治中心管理后台")
+admin.site.index_title = _("系统管理")
+
+User = get_user_model()
+
+
+class StableSlugMixin:
+    """Make the slug read-only once saved: event logs and log-in names refer to it."""
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return (*readonly, "slug") if obj is not None else readonly
+
+
+@admin.register(Center)
+class CenterAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "parent", "phone"]
+    list_select_related = ["parent"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["parent"]
+
+
+class DeskInline(admin.TabularInline):
+    model = Desk
+    extra = 0
+    fields = ["number", "name", "is_active"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(StableSlugMixin, admin.ModelAdmin):
+    list_display = ["name", "short_name", "slug", "kind", "center", "is_active", "order"]
+    list_display_links = ["name"]
+    list_editable = ["is_active", "order"]
+    list_filter = ["kind", "is_active", "center"]
+    list_select_related = ["center"]
+    search_fields = ["name", "short_name", "slug"]
+    inlines = [DeskInline]
+
+
+@admin.register(Desk)
+class DeskAdmin(admin.ModelAdmin):
+    list_display = ["number", "name", "department", "is_active"]
+    list_filter = ["is_active", "department"]
+    list_select_related = ["department"]
+    search_fields = ["name", "department__name", "department__short_name"]
+    autocomplete_fields = ["department"]
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "display_name", "role", "department", "center"]
+    list_filter = ["role", "department", "center"]
+    list_select_related = ["user", "department", "center"]
+    search_fields = ["user__username", "display_name"]
+    autocomplete_fields = ["user", "department"]
+
+
+class StaffProfileInline(admin.StackedInline):
+    """Assign a user's role and department on the user's own page."""
+
+    model = StaffProfile
+    fk_name = "user"
+    can_delete = False
+    extra = 0
+    max_num = 1
+    fields = ["role", "center", "department", "display_name", "phone"]
+    autocomplete_fields = ["department"]
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    inlines = [StaffProfileInline]
+    list_display = [*UserAdmin.list_display, "staff_role", "staff_department"]
+    list_filter = [*UserAdmin.list_filter, "staff_profile__role"]
+    list_select_related = ["staff_profile__department"]
+    search_fields = [*UserAdmin.search_fields, "staff_profile__display_name"]
+
+    @admin.display(description=_("角色"), ordering="staff_profile__role")
+    def staff_role(self, user):
+        profile = self._profile(user)
+        return profile.get_role_display() if profile else "-"
+
+    @admin.display(description=_("所属单位"), ordering="staff_profile__department__order")
+    def staff_department(self, user):
+        profile = self._profile(user)
+        return (profile.department if profile else None) or "-"
+
+    @staticmethod
+    def _profile(user):
+        try:
+            return user.staff_profile
+        except StaffProfile.DoesNotExist:
+            return None
+
+
+@admin.register(Service)
+class ServiceAdmin(StableSlugMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "is_active", "order"]
+    list_editable = ["is_active", "order"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "slug"]
+
+
+@admin.register(ServicePackage)
+class ServicePackageAdmin(StableSlugMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "service_names", "is_active", "order"]
+    list_editable = ["is_active", "order"]
+    list_filter = ["is_active", "services"]
+    search_fields = ["name", "slug"]
+    filter_horizontal = ["services"]
+
+    def get_queryset(self, request):
+        services = Prefetch("services", queryset=Service.objects.order_by("order", "id"))
+        return super().get_queryset(request).prefetch_related(services)
+
+    @admin.display(description=_("包含服务"))
+    def service_names(self, package):
+        return "、".join(s.name for s in package.services.all())
+
+
+@admin.register(DutyAssignment)
+class DutyAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["position", "person_name", "title", "phone", "start_date", "end_date", "center"]
+    list_filter = ["position", "center", "start_date", "end_date"]
+    list_select_related = ["center"]
+    search_fields = ["person_name", "title"]
+    autocomplete_fields = ["user"]
+    date_hierarchy = "start_date"
+
+
+@admin.register(DeadlineRule)
+class DeadlineRuleAdmin(admin.ModelAdmin):
+    list_display = [
+        "colour",
+        "stage",
+        "amount",
+        "unit",
+        "service",
+        "category",
+        "is_legal_limit",
+        "reminder_percent",
+    ]
+    list_filter = ["colour", "stage", "unit", "is_legal_limit", "service"]
+    list_select_related = ["service"]
+    search_fields = ["category", "note", "service__name"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_workday", "note"]
+    list_filter = ["is_workday"]
+    search_fields = ["note"]
+    date_hierarchy = "date"
