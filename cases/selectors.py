@@ -193,7 +193,7 @@ def _party_redactor(case: Case):
 
     from .models import Party
 
-    replacements = []
+    replacements, names = [], []
     for name, phone, id_number in Party.objects.filter(case=case).values_list("name", "phone", "id_number"):
         for kind, value in ((KIND_PHONE, str(phone)), (KIND_ID_NUMBER, str(id_number))):
             if len(value) >= 7:
@@ -201,7 +201,10 @@ def _party_redactor(case: Case):
                 pattern = r"[\s\-]?".join(re.escape(ch) for ch in value)
                 replacements.append((re.compile(pattern, re.IGNORECASE), mask(kind, value)))
         if name and len(name) >= 2:
-            replacements.append((re.compile(re.escape(name)), mask_name(name)))
+            names.append(name)
+    # Longer names first, so 欧阳小明 is not half-masked as 欧阳 would be.
+    for name in sorted(set(names), key=len, reverse=True):
+        replacements.append((re.compile(re.escape(name)), mask_name(name)))
 
     def redact(text: str) -> str:
         for pattern, masked in replacements:
@@ -216,7 +219,8 @@ def public_case_detail(case: Case) -> dict:
 
     The lead department, the handling deadline, the handling records marked public, the result
     once closed and the evaluation once given; never the parties. ``case`` should come with
-    ``lead_department`` selected. Three or four queries, whatever the number of records.
+    ``lead_department`` selected. Two queries (parties, public records), three once evaluated,
+    whatever the number of records.
     """
     from .models import Evaluation, HandlingRecord
 
@@ -225,7 +229,7 @@ def public_case_detail(case: Case) -> dict:
         {
             "text": redact(record.text),
             "created_at": record.created_at,
-            "department": (record.department.short_name or record.department.name) if record.department else "",
+            "department": _department_label(record.department),
         }
         for record in HandlingRecord.objects.filter(case=case, is_public=True)
         .select_related("department")
@@ -236,14 +240,135 @@ def public_case_detail(case: Case) -> dict:
         evaluation = Evaluation.objects.filter(case=case).order_by("-created_at", "-id").first()
     return {
         "lead_department": case.lead_department.name if case.lead_department_id else "",
+        "awaiting_assignment": case.state in (State.RECEIVED, State.ASSESSING),
         "due_by": case.due_by if case.is_open else None,
         "is_supervised": case.state == State.SUPERVISED,
         "records": records,
         "result": redact(case.result) if case.state in (State.CLOSED, State.EVALUATED) else "",
         "can_evaluate": case.state == State.CLOSED,
-        "evaluation": (
-            {"rating": evaluation.rating, "rating_label": evaluation.get_rating_display(), "at": evaluation.created_at}
-            if evaluation
-            else None
-        ),
+        "evaluation": evaluation,
     }
+
+
+def _department_label(department) -> str:
+    return (department.short_name or department.name) if department is not None else ""
+
+
+# --- The REST API -------------------------------------------------------------------------------
+
+# Who may fire each transition, as the services check it: (roles, only the lead department's
+# liaison). The services stay the authority; this table lets pages and the API tell in advance
+# (and refuse before reading a body), and a test keeps it in step with the services.
+TRANSITION_RULES: dict[str, tuple[tuple[str, ...], bool]] = {
+    "start_assessment": (("coordinator",), False),
+    "assign": (("coordinator",), False),
+    "accept": (("liaison",), True),
+    "return_to_center": (("liaison",), True),
+    "supervise": (("coordinator", "leader"), False),
+    "end_supervision": (("coordinator", "leader"), False),
+    "submit_result": (("liaison",), True),
+    "send_back": (("coordinator",), False),
+    "close": (("coordinator",), False),
+    "evaluate": (("coordinator",), False),
+    "reopen": (("coordinator",), False),
+    "reject": (("coordinator",), False),
+    "withdraw": (("coordinator",), False),
+    "escalate": (("coordinator", "leader"), False),
+}
+
+
+def transition_permitted(case: Case, user, name: str) -> bool:
+    """Return whether the user's role (and department) may fire ``name`` on the case, whatever its state."""
+    from departments.permissions import department_of, role_of
+
+    roles, lead_only = TRANSITION_RULES[name]
+    if role_of(user) not in roles:
+        return False
+    if lead_only:
+        department = department_of(user)
+        return department is not None and case.lead_department_id == department.pk
+    return True
+
+
+def available_transitions(case: Case, user) -> list[str]:
+    """Return the transitions the user may fire on the case now (role, department and state)."""
+    from django_fsm import can_proceed
+
+    return [
+        name
+        for name in TRANSITION_RULES
+        if transition_permitted(case, user, name) and can_proceed(getattr(case, name))
+    ]
+
+
+def case_list_for(user) -> QuerySet[Case]:
+    """Cases the user may see, with what a list row shows: a fixed number of queries per page."""
+    from django.db.models import Prefetch
+
+    from .models import Party
+
+    return (
+        cases_visible_to(user)
+        .select_related("lead_department", "package")
+        .prefetch_related(
+            Prefetch("parties", queryset=Party.objects.order_by("order", "id")),
+            "co_departments",
+        )
+    )
+
+
+def case_events_for(case: Case) -> QuerySet[CaseEvent]:
+    """The transition log of a case, oldest first, with each actor's staff profile."""
+    return CaseEvent.objects.filter(case=case).select_related("actor__staff_profile")
+
+
+def case_records_for(case: Case) -> QuerySet:
+    """The handling records of a case, oldest first, with their department, author and files."""
+    from .models import HandlingRecord
+
+    return (
+        HandlingRecord.objects.filter(case=case)
+        .select_related("department", "author__staff_profile")
+        .prefetch_related("attachments")
+    )
+
+
+def handling_record_permitted(case: Case, user) -> bool:
+    """Return whether the user may add a handling record now, as ``handling_record_add`` decides.
+
+    Coordinators may always (a center note); a liaison only while their department (lead or
+    co-operating) handles the case. ``case.co_departments`` is read from a prefetch if there is one.
+    """
+    from departments.models import Role
+    from departments.permissions import department_of, role_of
+
+    role = role_of(user)
+    if role == Role.COORDINATOR:
+        return True
+    if role != Role.LIAISON or (department := department_of(user)) is None:
+        return False
+    involved = case.lead_department_id == department.pk or any(
+        d.pk == department.pk for d in case.co_departments.all()
+    )
+    return involved and case.state in (State.ASSIGNED, State.HANDLING, State.SUPERVISED, State.REVIEWING)
+
+
+def sees_personal_data(user, case: Case) -> bool:
+    """Return whether the user sees this case's parties' phone and ID numbers in full (one case at a time).
+
+    Coordinators and administrators do; the lead department's liaisons, who must reach the
+    parties; and the desk that took the case in, which checks what it recorded. Everyone else,
+    and every list of cases, sees them masked.
+    """
+    from departments.models import Role
+    from departments.permissions import department_of, role_of
+
+    role = role_of(user)
+    if role in (Role.COORDINATOR, Role.ADMIN):
+        return True
+    if role == Role.LIAISON:
+        department = department_of(user)
+        return department is not None and case.lead_department_id == department.pk
+    if role == Role.RECEPTION:
+        return case.created_by_id is not None and case.created_by_id == user.pk
+    return False
