@@ -60,3 +60,32 @@ def test_reception_intake_receipt_qr_and_tracking(
     assert "张三" not in body and "13812345678" not in body
     phone.screenshot(path=str(artifacts / "tracking.png"), full_page=True)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_a_verified_party_evaluates_a_closed_case(
+    transactional_db, live_server, page_factory, artifacts, new_case, coordinator, liaison, department
+):
+    from cases.services import case_accept, case_assign, case_close, case_start_assessment, case_submit_result
+
+    case = case_start_assessment(case=new_case(), actor=coordinator)
+    case = case_assign(case=case, actor=coordinator, risk_colour="blue", lead_department=department)
+    case = case_accept(case=case, actor=liaison)
+    case = case_submit_result(case=case, actor=liaison, result="已协调用工单位支付工资。")
+    case = case_close(case=case, actor=coordinator)
+
+    phone = page_factory(viewport={"width": 360, "height": 740}, is_mobile=True)
+    phone.goto(f"{live_server.url}/t/")
+    phone.fill("#id_code", case.code_display)
+    phone.fill("#id_last4", "5678")  # the applicant's phone 138****5678
+    phone.click("form.card button[type=submit]")
+    phone.wait_for_selector("#evaluation-title")
+    assert "县人民法院" in phone.inner_text("body")  # verified: the department shows
+    phone.check("input[name=rating][value=satisfied]")
+    phone.fill("textarea[name=comment]", "工资已经拿到，谢谢。")
+    phone.screenshot(path=str(artifacts / "tracking-evaluation.png"), full_page=True)
+    phone.click("section.evaluate button[type=submit]")
+    phone.wait_for_selector("section.evaluated")
+    assert "满意" in phone.inner_text("section.evaluated")
+    case.refresh_from_db()
+    assert case.state == "evaluated"
+    assert case.evaluations.get().rating == "satisfied"
