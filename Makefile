@@ -49,10 +49,13 @@ fmt: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Regenerate the message catalogues after changing user-visible text.
+# Regenerate the message catalogues after changing user-visible text. Source strings are
+# Simplified Chinese: zh_Hans is filled from them; English translations go in locale/en.
+MESSAGE_IGNORE := --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=test-artifacts --ignore=tests --ignore=bench
 messages: setup
-	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete
-	$(BIN)/python manage.py makemessages -d djangojs -l zh_Hans -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=static/vendor --no-obsolete
+	$(BIN)/python manage.py makemessages -l zh_Hans -l en $(MESSAGE_IGNORE) --no-obsolete
+	$(BIN)/python scripts/po.py fill-source locale/zh_Hans/LC_MESSAGES/django.po
+	-$(BIN)/python scripts/po.py missing locale/en/LC_MESSAGES/django.po | tail -n 1
 
 worker: setup
 	$(BIN)/celery -A zongzhi worker -l info
