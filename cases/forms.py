@@ -172,10 +172,18 @@ class OptionalReasonForm(ActionForm):
     )
 
 
+class PackageChoiceField(forms.ModelChoiceField):
+    """A service package shown with the services it combines."""
+
+    def label_from_instance(self, obj):
+        services = "、".join(s.name for s in obj.services.all())
+        return f"{obj.name}（{services}）" if services else obj.name
+
+
 class AssignForm(ActionForm):
     risk_colour = forms.ChoiceField(label=_("风险等级"), choices=RiskColour.choices, widget=forms.RadioSelect)
     category = forms.ChoiceField(label=_("类别"), choices=Category.choices)
-    package = forms.ModelChoiceField(
+    package = PackageChoiceField(
         label=_("服务套餐"),
         queryset=ServicePackage.objects.filter(is_active=True).prefetch_related("services"),
         required=False,

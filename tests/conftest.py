@@ -12,6 +12,16 @@ from .factories import CenterFactory, DepartmentFactory, StaffFactory
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Start every test with an empty cache (rate-limit counts, cached names): order never matters."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery(settings):
     """Run tasks in-process unless a test asks for the real broker."""
     from zongzhi.celery import app

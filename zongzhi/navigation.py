@@ -31,6 +31,23 @@ def workspace_url(user) -> str | None:
     return reverse(items[0][1]) if items else None
 
 
+def center_name(user) -> str:
+    """The name of the user's center, cached: it is on every page and rarely changes."""
+    from django.core.cache import cache
+
+    from departments.models import Center
+
+    profile = getattr(user, "staff_profile", None)
+    if profile is None:
+        return ""
+    key = f"zongzhi:center-name:{profile.center_id}"
+    name = cache.get(key)
+    if name is None:
+        name = Center.objects.filter(pk=profile.center_id).values_list("name", flat=True).first() or ""
+        cache.set(key, name, 300)
+    return name
+
+
 def navigation(request):
     """Template context: the signed-in user's role, department and menu."""
     user = getattr(request, "user", None)
@@ -45,6 +62,7 @@ def navigation(request):
     from cases.models import Notification
 
     return {
+        "nav_center_name": center_name(user),
         "nav_unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
         "nav_menu": menu,
         "nav_role": Role(role).label if role else "",

@@ -1,0 +1,14 @@
+"""Warn administrators while the working-day calendar lacks this year's or next year's holidays."""
+
+from django import template
+from django.utils import timezone
+
+from departments.workdays import years_missing_data
+
+register = template.Library()
+
+
+@register.simple_tag
+def calendar_missing_years() -> list[int]:
+    """Return the years (this and next) with neither official data nor administrators' entries."""
+    return years_missing_data(timezone.localdate())
