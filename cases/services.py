@@ -10,7 +10,6 @@ import datetime as dt
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -326,7 +325,8 @@ def _log(case, actor, name, from_state, to_state, *, reason="", data=None, now=N
         data=data or {},
         created_at=now or timezone.now(),
     )
-    transaction.on_commit(partial(notify_case_event.delay, event.pk), robust=True)
+    # A lambda, not functools.partial: Django's robust path logs func.__qualname__, which a partial lacks.
+    transaction.on_commit(lambda: notify_case_event.delay(event.pk), robust=True)
     webhook_emit(
         event_type="case.created" if name == "create" else "case.transition",
         event_id=f"case-event-{event.pk}",
@@ -409,6 +409,8 @@ def case_assign(
         case.category = category  # the deadline rules below follow the assessed category
     if risk_colour not in RiskColour.values:
         raise ValidationError({"risk_colour": _("请选择风险等级（红、黄、蓝）。")})
+    if case.is_problem and risk_colour != RiskColour.RED:
+        raise ValidationError({"risk_colour": _("问题工单须按红色预警交办。")})
     if lead_department is None:
         raise ValidationError({"lead_department": _("请选择牵头单位。")})
     if not lead_department.is_active:

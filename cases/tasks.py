@@ -20,3 +20,11 @@ def notify_case_event(self, event_id: int) -> dict:
     if event is None:  # the transaction that wrote it was rolled back after all
         return {"staff": 0, "parties": 0}
     return {"staff": notify_staff(event), "parties": notify_parties(event)}
+
+
+@shared_task(acks_late=True)
+def clear_expired_sessions() -> None:
+    """Delete expired sessions (every verified party on the tracking page leaves one)."""
+    from django.core.management import call_command
+
+    call_command("clearsessions")

@@ -7,12 +7,14 @@ tells administrators which years still need loading.
 """
 
 import datetime as dt
+import functools
 
 import chinese_calendar
 
 from .models import CalendarDay
 
 
+@functools.cache
 def official_year_range() -> tuple[int, int]:
     """Return the first and last year the installed chinese-calendar package knows."""
     years = [d.year for d in chinese_calendar.holidays]

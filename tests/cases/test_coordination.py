@@ -270,3 +270,21 @@ def test_no_notification_for_a_rolled_back_action(new_case, coordinator, departm
     assert callbacks == []
     assert not Notification.objects.exists()
     assert Case.objects.get(pk=case.pk).state == State.ASSESSING
+
+
+def test_a_problem_case_stays_red_when_reassigned(new_case, coordinator, department, other_department, liaison):
+    from django.core.exceptions import ValidationError
+
+    from cases.services import case_return_to_center
+
+    case = case_start_assessment(case=new_case(), actor=coordinator)
+    for _ in range(3):
+        case = case_assign(case=case, actor=coordinator, risk_colour="red" if case.is_problem else "blue",
+                           lead_department=department)
+        case = case_return_to_center(case=case, actor=liaison, reason="不属于本单位职责")
+    assert case.is_problem and case.risk_colour == "red"
+    with pytest.raises(ValidationError) as exc:
+        case_assign(case=case, actor=coordinator, risk_colour="yellow", lead_department=other_department)
+    assert "risk_colour" in exc.value.message_dict
+    case = case_assign(case=case, actor=coordinator, risk_colour="red", lead_department=other_department)
+    assert case.state == State.ASSIGNED
