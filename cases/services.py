@@ -41,8 +41,8 @@ from .models import (
     State,
     Visit,
 )
-from .selectors import repeat_visit_counts
 from .permissions import LEAD_LIAISON, TRANSITION_ROLES
+from .selectors import repeat_visit_counts
 from .tasks import notify_case_event
 
 # A case returned or sent back this many times, or handed across this many departments, is a
