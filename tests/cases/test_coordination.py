@@ -182,7 +182,7 @@ def test_workbench_queries_do_not_grow(client, coordinator, department, center, 
     CaseFactory.create_batch(n, center=center, state=State.HANDLING, lead_department=department,
                              due_by=timezone.now() - dt.timedelta(days=1))
     client.force_login(coordinator)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(reverse("cases:workbench"), {"queue": "overdue"})
     assert len(response.context["cases"]) == min(n, 50)
 
@@ -197,7 +197,7 @@ def test_department_desk_queries_do_not_grow(client, liaison, department, other_
                                          lead_department=other_department, due_by=now + dt.timedelta(days=3)):
         case.co_departments.add(department)
     client.force_login(liaison)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(reverse("cases:department_desk"))
     assert len(response.context["cases"]) == n
 
@@ -207,7 +207,7 @@ def test_case_page_queries_are_bounded(client, new_case, coordinator, department
     case = assigned_case(new_case, coordinator, department)
     case = case_accept(case=case, actor=liaison)
     client.force_login(coordinator)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         response = client.get(reverse("cases:detail", args=[case.code]))
     assert response.status_code == 200
 

@@ -211,7 +211,7 @@ def test_intake_submit_query_count(client, reception, center, django_assert_num_
 def test_receipt_query_count(client, reception, new_case, django_assert_num_queries):
     case = new_case()
     client.force_login(reception)
-    with django_assert_num_queries(9):  # session, user, profile, unread count, case, parties, …
+    with django_assert_num_queries(10):  # session, user, profile, center name, unread count, case, …
         response = client.get(reverse("cases:receipt", args=[case.code]))
     assert response.status_code == 200
 
