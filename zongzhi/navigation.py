@@ -11,11 +11,22 @@ NAVIGATION = {
     Role.RECEPTION: [(_("受理登记"), "cases:intake"), (_("案件查询"), "cases:search")],
     Role.COORDINATOR: [
         (_("研判督办"), "cases:workbench"),
+        (_("督办管理"), "supervision:order_list"),
+        (_("电话回访"), "supervision:callbacks"),
         (_("案件查询"), "cases:search"),
         (_("受理登记"), "cases:intake"),
     ],
-    Role.LIAISON: [(_("部门工作台"), "cases:department_desk"), (_("案件查询"), "cases:search")],
-    Role.LEADER: [(_("案件查询"), "cases:search")],
+    Role.LIAISON: [
+        (_("部门工作台"), "cases:department_desk"),
+        (_("待答复督办"), "supervision:orders_to_answer"),
+        (_("案件查询"), "cases:search"),
+    ],
+    Role.LEADER: [
+        (_("督办管理"), "supervision:order_list"),
+        (_("批示督办"), "supervision:order_issue"),
+        (_("电话回访"), "supervision:callbacks"),
+        (_("案件查询"), "cases:search"),
+    ],
     Role.ADMIN: [
         (_("系统管理"), "admin:index"),
         (_("研判督办"), "cases:workbench"),

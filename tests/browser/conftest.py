@@ -23,10 +23,20 @@ LAUNCH_ARGS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _allow_sync_orm_beside_playwright(monkeypatch):
-    """Playwright's sync API runs an event loop in the test thread; let the ORM run there too."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+@pytest.fixture(autouse=True, scope="session")
+def _allow_sync_orm_beside_playwright():
+    """Playwright's sync API runs an event loop in the test thread; let the ORM run there too.
+
+    Session-wide (set once the first browser test starts, removed at the end of the run), so
+    the database flush after each live-server test runs with it as well.
+    """
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def pytest_collection_modifyitems(config, items):

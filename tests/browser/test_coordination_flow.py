@@ -5,8 +5,16 @@ from tests.factories import StaffFactory
 
 
 def test_assign_accept_record_submit_close(
-    transactional_db, live_server, page_factory, login, artifacts, new_case, coordinator, liaison, department,
-    other_department
+    transactional_db,
+    live_server,
+    page_factory,
+    login,
+    artifacts,
+    new_case,
+    coordinator,
+    liaison,
+    department,
+    other_department,
 ):
     case = new_case()
     outsider = StaffFactory(role="liaison", department=other_department).user

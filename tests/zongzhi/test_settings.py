@@ -78,6 +78,7 @@ def _dotenv_keys() -> set[str]:
 def _child_env(settings_module: str, **values: str) -> dict[str, str]:
     """Return the parent's environment less every settings variable, plus ``values``."""
     env = {key: value for key, value in os.environ.items() if key not in SETTINGS_VARIABLES}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests; check --deploy flags it
     env["DJANGO_SETTINGS_MODULE"] = settings_module
     env.update(values)
     # A variable left unset here would be filled from a developer's .env: say so instead of

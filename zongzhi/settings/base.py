@@ -202,7 +202,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "综治中心案件管理系统接口 / County integrated governance center case API.\n\n"
         "认证：`Authorization: Token <key>`（`manage.py drf_create_token <用户名>`）。"
-        "错误统一为 `{\"error\": {\"code\", \"message\", \"fields\"}}`，按 Accept-Language 给出中文或英文。"
+        '错误统一为 `{"error": {"code", "message", "fields"}}`，按 Accept-Language 给出中文或英文。'
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -233,6 +233,8 @@ SPECTACULAR_SETTINGS = {
 # --- The center -----------------------------------------------------------------------------
 # Base of the links printed in receipts' QR codes: what a party's phone opens.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Parties sampled for the monthly callbacks (the report's district calls back 30 a month).
+ZONGZHI_CALLBACK_SAMPLE_SIZE = env.int("ZONGZHI_CALLBACK_SAMPLE_SIZE", default=30)
 # The county whose center this deployment runs (6-digit administrative division code).
 ZONGZHI_COUNTY_CODE = env("ZONGZHI_COUNTY_CODE", default="420923")
 

@@ -142,6 +142,12 @@ class Command(BaseCommand):
                     county=county, subcenters=subcenters, staff=staff, count=cases - existing
                 )
             self.stdout.write(f"已生成 {len(made)} 件演示案件。")
+        if cases:
+            # Supervision's share: overdue cases for every level of the first sweep, last month's
+            # closed cases for the callback sampling, orders behind supervised cases.
+            from supervision.demo import seed_supervision_demo
+
+            seed_supervision_demo(stdout=self.stdout)
         self._summary(county, time.monotonic() - started)
 
     def _summary(self, county: Center, seconds: float) -> None:

@@ -1,1 +1,0 @@
-"""Supervision orders, callbacks and leaders' reports (built on the cases app)."""

@@ -1,0 +1,279 @@
+"""The leaders' report pages: dashboard, monthly report, department report, full lists, exports.
+
+Thin: read the period, check who may see what (a liaison only their own department: 403 for
+another), call the selectors, render. Every figure comes from ``selectors``; these views only
+format it.
+"""
+
+import tempfile
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from departments.models import Center, Department, Role
+from departments.permissions import department_of, role_of, role_required
+
+from ..models.reports import ReportThresholds
+from . import exports, present, selectors
+from .periods import Period, month_period, parse_period
+
+REPORT_ROLES = (Role.LEADER, Role.COORDINATOR, Role.ADMIN)
+DEPARTMENT_ROLES = (*REPORT_ROLES, Role.LIAISON)
+LIST_LIMIT = 10
+PAGE_SIZE = 50
+NOTABLE_LIMIT = 30
+
+
+def _period(request) -> tuple[Period, list[str]]:
+    """The requested period, or this month and the reasons the request could not be read."""
+    today = timezone.localdate()
+    try:
+        return parse_period(request.GET, today=today), []
+    except ValidationError as exc:
+        return month_period(today), exc.messages
+
+
+def _center(user) -> Center | None:
+    profile = getattr(user, "staff_profile", None)
+    if profile is not None:
+        return profile.center.county
+    return Center.objects.filter(parent__isnull=True).order_by("code").first()
+
+
+def _department_for(user, slug: str) -> Department:
+    """The department whose report ``user`` asks for: 404 if none, 403 for another department's liaison."""
+    department = get_object_or_404(Department, slug=slug)
+    if role_of(user) == Role.LIAISON:
+        own = department_of(user)
+        if own is None or own.pk != department.pk:
+            raise PermissionDenied
+    return department
+
+
+def _period_context(period: Period, errors: list[str], now) -> dict:
+    return {
+        "period": period,
+        "period_errors": errors,
+        "previous_month": period.previous_month(),
+        "next_month": period.next_month(),
+        "this_month": month_period(timezone.localdate(now)),
+        "as_of": present.as_of(now),
+    }
+
+
+def _last_chart_day(period: Period, now):
+    return min(period.last, timezone.localdate(now))
+
+
+@role_required(*REPORT_ROLES)
+@require_GET
+def dashboard(request):
+    """The leaders' one-page picture of a period: figures, charts, ranking, urgent lists."""
+    now = timezone.now()
+    period, errors = _period(request)
+    thresholds = ReportThresholds.current()
+    figures, ranking = selectors.center_report(period.start, period.end, now, thresholds=thresholds)
+    weekly = selectors.weekly_intake(last_day=_last_chart_day(period, now))
+    breakdowns = selectors.breakdowns(period.start, period.end)
+    context = {
+        **_period_context(period, errors, now),
+        "figures": present.shown(figures),
+        "ranking": [present.shown(row) for row in ranking],
+        "thresholds": thresholds,
+        "charts": present.chart_data(
+            weekly=weekly, breakdowns=breakdowns, ranking=ranking, thresholds=thresholds
+        ),
+        "red_cases": list(selectors.red_open_cases()[:LIST_LIMIT]),
+        "leader_orders": list(selectors.leader_orders()[:LIST_LIMIT]),
+        "problem_cases": list(selectors.problem_cases()[:LIST_LIMIT]),
+        "definitions": selectors.DEFINITIONS,
+        "now": now,
+    }
+    return render(request, "supervision/reports/dashboard.html", context, status=400 if errors else 200)
+
+
+@role_required(*REPORT_ROLES)
+@require_GET
+def monthly(request):
+    """The monthly report (月度通报) as a printable A4 page."""
+    now = timezone.now()
+    period, errors = _period(request)
+    thresholds = ReportThresholds.current()
+    round_month = period.previous_month().first
+    callback_round = selectors.callback_round(round_month)
+    notable = selectors.notable_cases(period.start, period.end)
+    figures, ranking = selectors.center_report(period.start, period.end, now, thresholds=thresholds)
+    context = {
+        **_period_context(period, errors, now),
+        "center": _center(request.user),
+        "figures": present.shown(figures),
+        "ranking": [present.shown(row) for row in ranking],
+        "thresholds": thresholds,
+        "round_month": round_month,
+        "callback_round": present.shown(callback_round),
+        "callbacks": list(selectors.round_callbacks(callback_round["round"]))
+        if callback_round["round"]
+        else [],
+        "orders_by_reason": selectors.orders_by_reason(period.start, period.end),
+        "breakdowns": selectors.breakdowns(period.start, period.end),
+        "notable_cases": list(notable[:NOTABLE_LIMIT]),
+        "notable_total": notable.count(),
+        "notable_limit": NOTABLE_LIMIT,
+        "definitions": selectors.DEFINITIONS,
+    }
+    return render(request, "supervision/reports/monthly.html", context, status=400 if errors else 200)
+
+
+@role_required(*DEPARTMENT_ROLES)
+@require_GET
+def department_report(request, slug: str):
+    """One department's report: its figures, rank, charts, overdue cases and open orders."""
+    department = _department_for(request.user, slug)
+    now = timezone.now()
+    period, errors = _period(request)
+    thresholds = ReportThresholds.current()
+    ranking = selectors.department_ranking(period.start, period.end, now, thresholds=thresholds)
+    # The department's row of the ranking holds exactly its figures (same counts, same scope).
+    own = next((row for row in ranking if row["department_id"] == department.pk), None)
+    figures = own or selectors.department_figures(department, period.start, period.end, now)
+    weekly = selectors.weekly_intake(last_day=_last_chart_day(period, now), department=department)
+    breakdowns = selectors.breakdowns(period.start, period.end, department=department)
+    overdue = selectors.overdue_cases(now=now, department=department)
+    context = {
+        **_period_context(period, errors, now),
+        "department": department,
+        "figures": present.shown(figures),
+        "standing": present.shown(own) if own else None,
+        "ranked_total": sum(1 for row in ranking if row["rank"] is not None),
+        "thresholds": thresholds,
+        "charts": present.chart_data(
+            weekly=weekly, breakdowns=breakdowns, ranking=None, thresholds=thresholds
+        ),
+        "overdue_cases": list(overdue[:PAGE_SIZE]),
+        "open_orders": list(selectors.open_orders(department=department)[:PAGE_SIZE]),
+        "red_cases": list(selectors.red_open_cases(department=department)[:PAGE_SIZE]),
+        "list_limit": PAGE_SIZE,
+        "definitions": selectors.DEFINITIONS,
+        "now": now,
+    }
+    return render(request, "supervision/reports/department.html", context, status=400 if errors else 200)
+
+
+@role_required(*DEPARTMENT_ROLES)
+@require_GET
+def my_report(request):
+    """Send a liaison to their department's report, everyone else to the dashboard."""
+    if role_of(request.user) == Role.LIAISON:
+        department = department_of(request.user)
+        if department is None:
+            raise PermissionDenied
+        return redirect("supervision:reports_department", slug=department.slug)
+    return redirect("supervision:reports_dashboard")
+
+
+LISTS = {
+    "red": (gettext_lazy("红色预警在办案件"), "cases"),
+    "problem": (gettext_lazy("问题工单（在办）"), "cases"),
+    "overdue": (gettext_lazy("当前超期案件"), "cases"),
+    "leader-orders": (gettext_lazy("挂牌督办（在办）"), "orders"),
+}
+
+
+@role_required(*REPORT_ROLES)
+@require_GET
+def report_list(request, kind: str):
+    """A dashboard list in full, 50 a page."""
+    if kind not in LISTS:
+        raise Http404
+    now = timezone.now()
+    rows = {
+        "red": lambda: selectors.red_open_cases(),
+        "problem": lambda: selectors.problem_cases(),
+        "overdue": lambda: selectors.overdue_cases(now=now),
+        "leader-orders": lambda: selectors.leader_orders(),
+    }[kind]()
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    title, what = LISTS[kind]
+    return render(
+        request,
+        "supervision/reports/list.html",
+        {"title": title, "what": what, "page": page, "kind": kind, "now": now},
+    )
+
+
+# --- Exports ------------------------------------------------------------------------------------
+
+
+def _xlsx_response(period: Period, now, *, department=None) -> FileResponse:
+    # Write-only openpyxl writes the zip at save: build it in an anonymous temporary file
+    # (gone when the response closes it) and stream that, never the whole file in memory.
+    tmp = tempfile.TemporaryFile(suffix=".xlsx")
+    exports.write_report(tmp, period=period, now=now, department=department)
+    tmp.seek(0)
+    name = department.short_name if department else _("综治中心")
+    filename = _("%(name)s督办报表-%(period)s.xlsx") % {"name": name, "period": _filename_period(period)}
+    return FileResponse(
+        tmp,
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def _csv_response(period: Period, *, department=None) -> StreamingHttpResponse:
+    name = department.short_name if department else _("综治中心")
+    filename = _("%(name)s案件台账-%(period)s.csv") % {"name": name, "period": _filename_period(period)}
+    response = StreamingHttpResponse(
+        exports.ledger_csv(period, department=department), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def _filename_period(period: Period) -> str:
+    return period.month_param if period.is_month else f"{period.first:%Y%m%d}-{period.last:%Y%m%d}"
+
+
+def _bad_period(errors: list[str]) -> HttpResponseBadRequest:
+    return HttpResponseBadRequest(" ".join(errors), content_type="text/plain; charset=utf-8")
+
+
+@role_required(*REPORT_ROLES)
+@require_GET
+def report_xlsx(request):
+    """The center's report for the period as xlsx: one sheet per table, the full ledger last."""
+    period, errors = _period(request)
+    return _bad_period(errors) if errors else _xlsx_response(period, timezone.now())
+
+
+@role_required(*REPORT_ROLES)
+@require_GET
+def ledger_csv(request):
+    """The case ledger (台账) of the period as a streamed CSV."""
+    period, errors = _period(request)
+    return _bad_period(errors) if errors else _csv_response(period)
+
+
+@role_required(*DEPARTMENT_ROLES)
+@require_GET
+def department_xlsx(request, slug: str):
+    """One department's report as xlsx (its own sheets and ledger)."""
+    department = _department_for(request.user, slug)
+    period, errors = _period(request)
+    return _bad_period(errors) if errors else _xlsx_response(period, timezone.now(), department=department)
+
+
+@role_required(*DEPARTMENT_ROLES)
+@require_GET
+def department_csv(request, slug: str):
+    """One department's case ledger as a streamed CSV."""
+    department = _department_for(request.user, slug)
+    period, errors = _period(request)
+    return _bad_period(errors) if errors else _csv_response(period, department=department)

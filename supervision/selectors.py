@@ -1,0 +1,161 @@
+"""Reads for the supervision pages; each owns its queries (no N+1, counts pinned in tests)."""
+
+import datetime as dt
+
+from django.db.models import Case as DbCase
+from django.db.models import Count, Prefetch, Q, QuerySet, Value, When
+
+from cases.models import Case
+from departments.models import Department, Role
+from departments.permissions import department_of, role_of
+
+from .models import (
+    OPEN_ORDER_STATUSES,
+    Callback,
+    CallbackAttempt,
+    CallbackRound,
+    OrderStatus,
+    Reminder,
+    SupervisionOrder,
+    SupervisionOrderEvent,
+)
+
+CENTER_ROLES = (Role.COORDINATOR, Role.LEADER, Role.ADMIN)
+
+
+def orders_visible_to(user) -> QuerySet[SupervisionOrder]:
+    """Orders a staff member may open: all for the center's staff, their department's for a liaison."""
+    role = role_of(user)
+    if role in CENTER_ROLES:
+        return SupervisionOrder.objects.all()
+    if role == Role.LIAISON and (department := department_of(user)) is not None:
+        return SupervisionOrder.objects.filter(department=department)
+    return SupervisionOrder.objects.none()
+
+
+def order_list(
+    *,
+    status: str = "",
+    level: str = "",
+    department: Department | None = None,
+    reason: str = "",
+    overdue_at=None,
+) -> QuerySet[SupervisionOrder]:
+    """Orders for the coordinators' list: open ones first, the most urgent answer first."""
+    orders = SupervisionOrder.objects.select_related("case", "department", "raised_to")
+    if status == "open":
+        orders = orders.filter(status__in=OPEN_ORDER_STATUSES)
+    elif status:
+        orders = orders.filter(status=status)
+    if level:
+        orders = orders.filter(level=level)
+    if department is not None:
+        orders = orders.filter(department=department)
+    if reason:
+        orders = orders.filter(reason=reason)
+    if overdue_at is not None:
+        orders = orders.filter(status=OrderStatus.ISSUED, respond_by__lt=overdue_at)
+    still_open = DbCase(When(status__in=OPEN_ORDER_STATUSES, then=Value(0)), default=Value(1))
+    return orders.order_by(still_open, "respond_by", "id")
+
+
+def order_counts() -> dict[str, int]:
+    """Count orders by status, and the open ones by level, in one query."""
+    return SupervisionOrder.objects.aggregate(
+        open=Count("id", filter=Q(status__in=OPEN_ORDER_STATUSES)),
+        issued=Count("id", filter=Q(status=OrderStatus.ISSUED)),
+        responded=Count("id", filter=Q(status=OrderStatus.RESPONDED)),
+        verified=Count("id", filter=Q(status=OrderStatus.VERIFIED)),
+        raised=Count("id", filter=Q(status=OrderStatus.RAISED)),
+        leader_open=Count("id", filter=Q(status__in=OPEN_ORDER_STATUSES, level="leader")),
+    )
+
+
+def orders_to_answer(*, department: Department, now: dt.datetime) -> dict[str, list[SupervisionOrder]]:
+    """A department's orders: to answer, awaiting verification, verified in the last 30 days."""
+    orders = list(
+        SupervisionOrder.objects.filter(department=department)
+        .filter(
+            Q(status__in=OPEN_ORDER_STATUSES)
+            | Q(status=OrderStatus.VERIFIED, verified_at__gte=now - dt.timedelta(days=30))
+        )
+        .select_related("case")
+        .order_by("respond_by", "id")
+    )
+    return {
+        "to_answer": [o for o in orders if o.status == OrderStatus.ISSUED],
+        "awaiting": [o for o in orders if o.status == OrderStatus.RESPONDED],
+        "verified": [o for o in orders if o.status == OrderStatus.VERIFIED],
+    }
+
+
+def order_detail(*, number: str, user) -> SupervisionOrder:
+    """Return the order with its case, department, history; raise DoesNotExist if not visible."""
+    events = SupervisionOrderEvent.objects.select_related("actor__staff_profile").order_by("created_at", "id")
+    return (
+        orders_visible_to(user)
+        .select_related(
+            "case__lead_department", "department", "issued_by__staff_profile", "responded_by__staff_profile",
+            "verified_by__staff_profile", "raised_to",
+        )
+        .prefetch_related(Prefetch("events", queryset=events), "raised_from")
+        .get(number=number)
+    )  # fmt: skip
+
+
+def case_panel(case: Case) -> dict:
+    """The supervision panel of a case: its orders (with history), reminders and callbacks."""
+    orders = list(
+        SupervisionOrder.objects.filter(case=case)
+        .select_related("department", "raised_to")
+        .order_by("-issued_at", "-id")
+    )
+    reminders = list(Reminder.objects.filter(case=case).order_by("-sent_at", "-id")[:10])
+    callbacks = list(Callback.objects.filter(case=case).select_related("round").order_by("-round__month"))
+    return {
+        "orders": orders,
+        "open_orders": [o for o in orders if o.is_open],
+        "reminders": reminders,
+        "callbacks": callbacks,
+    }
+
+
+def latest_round(month: dt.date | None = None) -> CallbackRound | None:
+    rounds = CallbackRound.objects.all()
+    if month is not None:
+        return rounds.filter(month=month).first()
+    return rounds.order_by("-month").first()
+
+
+def round_callbacks(round: CallbackRound, *, status: str = "", assigned_to=None) -> list[Callback]:
+    """The callbacks of a round with case, party and coordinator (four queries at most)."""
+    callbacks = Callback.objects.filter(round=round).select_related(
+        "case__lead_department", "party", "assigned_to__staff_profile", "order"
+    )
+    if status:
+        callbacks = callbacks.filter(status=status)
+    if assigned_to is not None:
+        callbacks = callbacks.filter(assigned_to=assigned_to)
+    return list(callbacks.order_by("position"))
+
+
+def round_summary(round: CallbackRound) -> dict[str, int]:
+    """Count a round's callbacks by status and rating, in one query."""
+    return Callback.objects.filter(round=round).aggregate(
+        total=Count("id"),
+        pending=Count("id", filter=Q(status=Callback.Status.PENDING)),
+        done=Count("id", filter=Q(status=Callback.Status.DONE)),
+        unreachable=Count("id", filter=Q(status=Callback.Status.UNREACHABLE)),
+        satisfied=Count("id", filter=Q(rating="satisfied")),
+        basically=Count("id", filter=Q(rating="basically_satisfied")),
+        dissatisfied=Count("id", filter=Q(rating="dissatisfied")),
+    )
+
+
+def callback_detail(pk: int) -> Callback:
+    attempts = CallbackAttempt.objects.select_related("made_by__staff_profile").order_by("number")
+    return (
+        Callback.objects.select_related("round", "case__lead_department", "party", "assigned_to", "order")
+        .prefetch_related(Prefetch("attempt_log", queryset=attempts))
+        .get(pk=pk)
+    )

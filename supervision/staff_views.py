@@ -1,0 +1,427 @@
+"""Staff pages of supervision: orders, the department's orders to answer, callbacks, the case panel.
+
+Thin: parse, check who may see the object (a liaison gets 404 for another department's order),
+call one service or selector, render. The public evaluation page is in ``views.py``.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cases.codes import InvalidCaseCode
+from cases.models import Case, State
+from cases.selectors import case_by_code, cases_visible_to
+from common.exceptions import DomainError
+from departments.models import Role
+from departments.permissions import department_of, has_role, role_required
+
+from . import selectors
+from .forms import (
+    CallbackForm,
+    OrderFilterForm,
+    OrderIssueForm,
+    RejectForm,
+    ReopenForm,
+    RespondForm,
+    VerifyForm,
+)
+from .models import Callback, OrderStatus, Reason, SupervisionOrder
+from .services import (
+    callback_record,
+    callback_round_sample,
+    case_reopen_with_supervision,
+    parse_month,
+    previous_month,
+    supervision_order_issue,
+    supervision_order_reject,
+    supervision_order_respond,
+    supervision_order_verify,
+)
+
+CENTER_ROLES = (Role.COORDINATOR, Role.LEADER, Role.ADMIN)
+VERIFY_ROLES = (Role.COORDINATOR, Role.LEADER)
+STAFF_ROLES = (Role.RECEPTION, Role.COORDINATOR, Role.LIAISON, Role.LEADER, Role.ADMIN)
+PAGE_SIZE = 50
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    """Put a service's validation errors next to the fields they concern."""
+    by_field = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for field, errors in by_field.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+def _order_or_404(request, number: str) -> SupervisionOrder:
+    try:
+        return selectors.order_detail(number=number, user=request.user)
+    except SupervisionOrder.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+# --- Coordinators' and leaders' list ----------------------------------------------------------
+
+
+@role_required(*CENTER_ROLES)
+@require_GET
+def order_list(request):
+    """All supervision orders, filtered by status, level, reason and department."""
+    form = OrderFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    now = timezone.now()
+    orders = selectors.order_list(
+        status=data.get("status", ""),
+        level=data.get("level", ""),
+        reason=data.get("reason", ""),
+        department=data.get("department"),
+        overdue_at=now if data.get("overdue") else None,
+    )
+    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "supervision/order_list.html",
+        {
+            "form": form,
+            "page": page,
+            "orders": page.object_list,
+            "counts": selectors.order_counts(),
+            "now": now,
+            "query": query.urlencode(),
+            "can_issue": has_role(request.user, Role.LEADER),
+        },
+    )
+
+
+# --- One order --------------------------------------------------------------------------------
+
+
+def _render_detail(request, order: SupervisionOrder, *, status: int = 200, **forms):
+    user = request.user
+    liaison_of_department = has_role(user, Role.LIAISON) and department_of(user) == order.department
+    context = {
+        "order": order,
+        "case": order.case,
+        "now": timezone.now(),
+        "can_respond": liaison_of_department and order.status == OrderStatus.ISSUED,
+        "can_verify": has_role(user, *VERIFY_ROLES) and order.status == OrderStatus.RESPONDED,
+        "can_reopen": has_role(user, Role.COORDINATOR)
+        and order.is_open
+        and order.case.state in (State.CLOSED, State.EVALUATED),
+        "respond_form": forms.get("respond_form") or RespondForm(),
+        "verify_form": forms.get("verify_form") or VerifyForm(),
+        "reject_form": forms.get("reject_form") or RejectForm(),
+        "reopen_form": forms.get("reopen_form") or ReopenForm(),
+    }
+    return render(request, "supervision/order_detail.html", context, status=status)
+
+
+@role_required(*CENTER_ROLES, Role.LIAISON)
+@require_GET
+def order_detail(request, number: str):
+    """One order: the case, the requirement, the answer, the history, and what the user may do."""
+    return _render_detail(request, _order_or_404(request, number))
+
+
+@role_required(Role.LIAISON)
+@require_POST
+def order_respond(request, number: str):
+    """The department's answer to an order (答复)."""
+    order = _order_or_404(request, number)
+    form = RespondForm(request.POST)
+    if form.is_valid():
+        try:
+            supervision_order_respond(order=order, actor=request.user, response=form.cleaned_data["response"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("supervision:order_detail", number=number)
+        else:
+            messages.success(request, _("已答复督办单 %(number)s，等待中心核查。") % {"number": number})
+            return redirect("supervision:orders_to_answer")
+    return _render_detail(request, order, respond_form=form, status=400)
+
+
+@role_required(*VERIFY_ROLES)
+@require_POST
+def order_verify(request, number: str):
+    """Accept the department's answer (核查办结)."""
+    order = _order_or_404(request, number)
+    form = VerifyForm(request.POST)
+    if form.is_valid():
+        try:
+            order = supervision_order_verify(order=order, actor=request.user, note=form.cleaned_data["note"])
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            message = _("督办单 %(number)s 已核查办结。") % {"number": number}
+            if order.case.state == State.HANDLING:
+                message += _("案件已无未结督办单，恢复正常办理。")
+            messages.success(request, message)
+        return redirect("supervision:order_detail", number=number)
+    return _render_detail(request, order, verify_form=form, status=400)
+
+
+@role_required(*VERIFY_ROLES)
+@require_POST
+def order_reject(request, number: str):
+    """Send the answer back (退回重办) with a reason and a new answer deadline."""
+    order = _order_or_404(request, number)
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            supervision_order_reject(order=order, actor=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("supervision:order_detail", number=number)
+        else:
+            messages.success(
+                request, _("已退回督办单 %(number)s 的答复，请部门重新办理。") % {"number": number}
+            )
+            return redirect("supervision:order_detail", number=number)
+    return _render_detail(request, order, reject_form=form, status=400)
+
+
+# --- A leader's order with an instruction -----------------------------------------------------
+
+
+@role_required(Role.LEADER)
+@require_http_methods(["GET", "POST"])
+def order_issue(request):
+    """A leader issues an order with an instruction (领导批示督办) on any case, by its code."""
+    form = OrderIssueForm(request.POST or None, initial={"code": request.GET.get("code", "")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = case_by_code(
+                data["code"], cases_visible_to(request.user).select_related("lead_department")
+            )
+        except InvalidCaseCode as exc:
+            form.add_error("code", exc.message)
+        except Case.DoesNotExist:
+            form.add_error("code", _("没有找到该案件。"))
+        else:
+            try:
+                order = supervision_order_issue(
+                    case=case,
+                    actor=request.user,
+                    reason=Reason.LEADER_INSTRUCTION,
+                    level=data["level"],
+                    department=data["department"],
+                    instruction=data["instruction"],
+                    required_action=data["required_action"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("已下发督办单 %(number)s。") % {"number": order.number})
+                return redirect("supervision:order_detail", number=order.number)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "supervision/order_issue.html", {"form": form}, status=status)
+
+
+# --- The department's orders to answer --------------------------------------------------------
+
+
+@role_required(Role.LIAISON)
+@require_GET
+def orders_to_answer(request):
+    """A liaison's list: their department's orders to answer, awaiting verification, verified."""
+    department = department_of(request.user)
+    groups = selectors.orders_to_answer(department=department, now=timezone.now())
+    return render(
+        request,
+        "supervision/orders_to_answer.html",
+        {"department": department, "now": timezone.now(), **groups},
+    )
+
+
+# --- The case page's supervision panel --------------------------------------------------------
+
+
+def _visible_case(request, code: str) -> Case:
+    try:
+        return case_by_code(code, cases_visible_to(request.user))
+    except (InvalidCaseCode, Case.DoesNotExist) as exc:
+        raise Http404 from exc
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def case_panel(request, code: str):
+    """The supervision panel of a case (an HTML fragment the case page loads with htmx)."""
+    case = _visible_case(request, code)
+    user = request.user
+    panel = selectors.case_panel(case)
+    if has_role(user, Role.LIAISON):
+        mine = department_of(user)
+        panel["orders"] = [o for o in panel["orders"] if o.department_id == mine.pk]
+        panel["open_orders"] = [o for o in panel["open_orders"] if o.department_id == mine.pk]
+    return render(
+        request,
+        "supervision/_case_panel.html",
+        {
+            "case": case,
+            "now": timezone.now(),
+            "can_issue": has_role(user, Role.LEADER),
+            "can_reopen": has_role(user, Role.COORDINATOR)
+            and case.state in (State.CLOSED, State.EVALUATED)
+            and bool(panel["open_orders"]),
+            "reopen_form": ReopenForm(),
+            **panel,
+        },
+    )
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def case_reopen(request, code: str):
+    """Reopen a closed case for more handling, under supervision while an order is open."""
+    case = _visible_case(request, code)
+    form = ReopenForm(request.POST)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("supervision:order_list")
+    if not form.is_valid():
+        messages.error(request, _("请填写重新办理理由。"))
+        return redirect(target)
+    try:
+        case = case_reopen_with_supervision(case=case, actor=request.user, reason=form.cleaned_data["reason"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("案件 %(code)s 已重新办理（%(state)s）。")
+            % {"code": case.code_display, "state": case.get_state_display()},
+        )
+    return redirect(target)
+
+
+# --- Callbacks --------------------------------------------------------------------------------
+
+
+@role_required(Role.COORDINATOR, Role.LEADER)
+@require_GET
+def callbacks(request):
+    """This month's callback round: the callbacks to make, mine first, and the round's figures."""
+    month = None
+    if request.GET.get("month"):
+        try:
+            month = parse_month(request.GET["month"])
+        except ValidationError:
+            month = None
+    round = selectors.latest_round(month)
+    mine = request.GET.get("who") != "all" and has_role(request.user, Role.COORDINATOR)
+    status = request.GET.get("status", "")
+    if status not in Callback.Status.values:
+        status = ""
+    rows = (
+        selectors.round_callbacks(round, status=status, assigned_to=request.user if mine else None)
+        if round
+        else []
+    )
+    default_month = previous_month(timezone.localdate())
+    return render(
+        request,
+        "supervision/callbacks.html",
+        {
+            "round": round,
+            "callbacks": rows,
+            "summary": selectors.round_summary(round) if round else None,
+            "mine": mine,
+            "status": status,
+            "statuses": Callback.Status.choices,
+            "can_sample": has_role(request.user, Role.COORDINATOR)
+            and not selectors.latest_round(default_month),
+            "default_month": default_month,
+        },
+    )
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def callbacks_sample(request):
+    """Draw last month's sample now, if the scheduled job has not done it yet."""
+    month = previous_month(timezone.localdate())
+    try:
+        round, created = callback_round_sample(month=month, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("supervision:callbacks")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("supervision:callbacks")
+    if created:
+        messages.success(
+            request,
+            _("已抽取 %(month)s 回访对象 %(n)s 人（可抽样 %(population)s 人）。")
+            % {"month": f"{month:%Y-%m}", "n": round.sample_size_taken, "population": round.population_size},
+        )
+    else:
+        messages.info(request, _("%(month)s 已经抽样，未作改动。") % {"month": f"{month:%Y-%m}"})
+    return redirect(f"{reverse('supervision:callbacks')}?month={month:%Y-%m}")
+
+
+@role_required(Role.COORDINATOR, Role.LEADER)
+@require_http_methods(["GET", "POST"])
+def callback_detail(request, pk: int):
+    """One callback: the case, the party's phone, the attempts so far and the callback form."""
+    try:
+        callback = selectors.callback_detail(pk)
+    except Callback.DoesNotExist as exc:
+        raise Http404 from exc
+    form = CallbackForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not has_role(request.user, Role.COORDINATOR):
+            raise Http404
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                callback = callback_record(
+                    callback=callback,
+                    actor=request.user,
+                    reached=data["reached"],
+                    rating=data["rating"],
+                    comment=data["comment"],
+                    note=data["note"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _callback_message(callback))
+                return redirect(f"{reverse('supervision:callbacks')}?month={callback.round.month:%Y-%m}")
+        status = 400
+    return render(
+        request,
+        "supervision/callback_detail.html",
+        {"callback": callback, "form": form, "can_record": has_role(request.user, Role.COORDINATOR)},
+        status=status,
+    )
+
+
+def _callback_message(callback: Callback) -> str:
+    if callback.status == Callback.Status.PENDING:
+        return _("已记录第 %(n)s 次未接通，稍后再拨。") % {"n": callback.attempts}
+    if callback.status == Callback.Status.UNREACHABLE:
+        return _("已拨打 %(n)s 次均未接通，本回访结束（无法联系）。") % {"n": callback.attempts}
+    message = _("已记录回访结果：%(rating)s。") % {"rating": callback.get_rating_display()}
+    if callback.order_id:
+        message += _("已向牵头单位下发督办单 %(number)s。") % {"number": callback.order.number}
+    return message
