@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .codes import normalize_code
 from .models import Case, CaseEvent, State
+from .permissions import LEAD_LIAISON, TRANSITION_ROLES, available_transitions, role_may_fire  # noqa: F401
 
 # The public timeline: 受理 then 研—交—办—督—结—评, each with the transition that reaches it.
 PUBLIC_STAGES = [
@@ -256,63 +257,39 @@ def _department_label(department) -> str:
 
 # --- The REST API -------------------------------------------------------------------------------
 
-# Who may fire each transition, as the services check it: (roles, only the lead department's
-# liaison). The services stay the authority; this table lets pages and the API tell in advance
-# (and refuse before reading a body), and a test keeps it in step with the services.
+# Who may fire each transition: the one table in cases.permissions (the services check it too),
+# seen here as (roles, only the lead department's liaison) for the API's early 403.
 TRANSITION_RULES: dict[str, tuple[tuple[str, ...], bool]] = {
-    "start_assessment": (("coordinator",), False),
-    "assign": (("coordinator",), False),
-    "accept": (("liaison",), True),
-    "return_to_center": (("liaison",), True),
-    "supervise": (("coordinator", "leader"), False),
-    "end_supervision": (("coordinator", "leader"), False),
-    "submit_result": (("liaison",), True),
-    "send_back": (("coordinator",), False),
-    "close": (("coordinator",), False),
-    "evaluate": (("coordinator",), False),
-    "reopen": (("coordinator",), False),
-    "reject": (("coordinator",), False),
-    "withdraw": (("coordinator",), False),
-    "escalate": (("coordinator", "leader"), False),
+    name: (tuple("liaison" if r == LEAD_LIAISON else str(r) for r in roles), LEAD_LIAISON in roles)
+    for name, roles in TRANSITION_ROLES.items()
 }
 
 
 def transition_permitted(case: Case, user, name: str) -> bool:
     """Return whether the user's role (and department) may fire ``name`` on the case, whatever its state."""
-    from departments.permissions import department_of, role_of
-
-    roles, lead_only = TRANSITION_RULES[name]
-    if role_of(user) not in roles:
-        return False
-    if lead_only:
-        department = department_of(user)
-        return department is not None and case.lead_department_id == department.pk
-    return True
-
-
-def available_transitions(case: Case, user) -> list[str]:
-    """Return the transitions the user may fire on the case now (role, department and state)."""
-    from django_fsm import can_proceed
-
-    return [
-        name
-        for name in TRANSITION_RULES
-        if transition_permitted(case, user, name) and can_proceed(getattr(case, name))
-    ]
+    return role_may_fire(user, case, name)
 
 
 def case_list_for(user) -> QuerySet[Case]:
-    """Cases the user may see, with what a list row shows: a fixed number of queries per page."""
+    """Cases the user may see, with everything one case shows (parties, co-departments) prefetched."""
     from django.db.models import Prefetch
+
+    from departments.models import Department
 
     from .models import Party
 
+    # Prefetched into plain lists (``party_list``, ``co_department_list``): a related manager per
+    # row costs more than the row itself on a 50-row page.
     return (
         cases_visible_to(user)
         .select_related("lead_department", "package")
         .prefetch_related(
-            Prefetch("parties", queryset=Party.objects.order_by("order", "id")),
-            "co_departments",
+            Prefetch("parties", queryset=Party.objects.order_by("order", "id"), to_attr="party_list"),
+            Prefetch(
+                "co_departments",
+                queryset=Department.objects.order_by("order", "id"),
+                to_attr="co_department_list",
+            ),
         )
     )
 
@@ -337,7 +314,7 @@ def handling_record_permitted(case: Case, user) -> bool:
     """Return whether the user may add a handling record now, as ``handling_record_add`` decides.
 
     Coordinators may always (a center note); a liaison only while their department (lead or
-    co-operating) handles the case. ``case.co_departments`` is read from a prefetch if there is one.
+    co-operating) handles the case. Co-departments come from ``case_list_for``'s prefetch if there is one.
     """
     from departments.models import Role
     from departments.permissions import department_of, role_of
@@ -347,9 +324,10 @@ def handling_record_permitted(case: Case, user) -> bool:
         return True
     if role != Role.LIAISON or (department := department_of(user)) is None:
         return False
-    involved = case.lead_department_id == department.pk or any(
-        d.pk == department.pk for d in case.co_departments.all()
-    )
+    co_departments = getattr(case, "co_department_list", None)
+    if co_departments is None:
+        co_departments = case.co_departments.all()
+    involved = case.lead_department_id == department.pk or any(d.pk == department.pk for d in co_departments)
     return involved and case.state in (State.ASSIGNED, State.HANDLING, State.SUPERVISED, State.REVIEWING)
 
 
@@ -372,3 +350,22 @@ def sees_personal_data(user, case: Case) -> bool:
     if role == Role.RECEPTION:
         return case.created_by_id is not None and case.created_by_id == user.pk
     return False
+
+
+def case_rows_for(user) -> QuerySet[Case]:
+    """Cases the user may see, with what a row of the list shows: three queries a page, whatever its size.
+
+    The co-operating departments are left to the case itself: on a 50-row page their prefetch
+    costs more than the rest of the page.
+    """
+    from django.db.models import Prefetch
+
+    from .models import Party
+
+    return (
+        cases_visible_to(user)
+        .select_related("lead_department", "package")
+        .prefetch_related(
+            Prefetch("parties", queryset=Party.objects.order_by("order", "id"), to_attr="party_list")
+        )
+    )

@@ -82,12 +82,22 @@ class WebhookDelivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     last_status_code = models.PositiveSmallIntegerField(_("最后响应码"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(
+        _("下次尝试时间"),
+        null=True,
+        blank=True,
+        help_text=_("待发送的投递在此时间之后由发送任务或定时巡检发出；发送中时为租约到期时间。"),
+    )
+    retry_until = models.DateTimeField(
+        _("重试截止"), null=True, blank=True, help_text=_("为空时为创建后一小时；手动重新投递时重新计算。")
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("Webhook 投递")
         verbose_name_plural = _("Webhook 投递")
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due")]
         constraints = [
             models.UniqueConstraint(
                 fields=["subscription", "event_id"], name="webhook_delivery_once_per_event"

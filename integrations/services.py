@@ -35,3 +35,24 @@ def webhook_emit(*, event_type: str, event_id: str, payload: dict) -> int:
     for delivery_id in ids:
         transaction.on_commit(lambda d=delivery_id: webhook_deliver.delay(d), robust=True)
     return len(deliveries)
+
+
+@transaction.atomic
+def webhook_delivery_retry(*, delivery: WebhookDelivery) -> bool:
+    """Send a failed or pending delivery again now, with a fresh retry budget; False if it was delivered."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .delivery import retry_budget_seconds
+    from .tasks import webhook_deliver
+
+    if delivery.status == WebhookDelivery.Status.DELIVERED:
+        return False
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status=WebhookDelivery.Status.PENDING,
+        next_attempt_at=None,
+        retry_until=timezone.now() + dt.timedelta(seconds=retry_budget_seconds()),
+    )
+    transaction.on_commit(lambda d=delivery.pk: webhook_deliver.delay(d), robust=True)
+    return True

@@ -1,0 +1,294 @@
+"""One endpoint per lifecycle transition: ``POST /api/v1/cases/{code}/transitions/{name}/``.
+
+Each view checks the caller's role and department first (403, or 404 if the case is not
+theirs to see), then its body (400), then calls the transition's service (409 if the state does
+not allow it or the case changed meanwhile). An optional ``version`` in the body, or an
+``If-Match: "<version>"`` header, makes the call fail with 409 unless the case is still at that
+version.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions
+from rest_framework.parsers import JSONParser
+
+from common.api import ApiError, errors
+
+from .. import services
+from ..models import TRANSITION_LABELS, Case
+from ..selectors import TRANSITION_RULES, transition_permitted
+from . import serializers as s
+from .serializers import CaseSerializer
+from .views import CODE_PARAMETER, CaseApiView, case_detail_queryset
+
+IF_MATCH_PARAMETER = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='案件版本（详情响应的 ETag，如 "3"）；与当前版本不符时返回 409。',
+    pattern=r'^(\*|W?/?"?[0-9]{1,10}"?)$',
+)
+
+
+def expected_version(request, body_version: int | None) -> int | None:
+    """Return the version the client acted on, from ``If-Match`` or the body."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return body_version
+    value = header.removeprefix("W/").strip('"')
+    if not value.isdigit() or len(value) > 10:
+        raise ApiError(
+            _('If-Match 应为案件版本号，如 "3"。'),
+            code="invalid",
+            status_code=400,
+            fields={"If-Match": [_("格式无效。")]},
+        )
+    return int(value)
+
+
+class CaseTransitionApi(CaseApiView):
+    """Fire one transition; subclasses name it, give its body and call its service."""
+
+    name: str = ""
+    InputSerializer = s.TransitionSerializer
+    parser_classes = [JSONParser]
+
+    def post(self, request, code: str):
+        case = self.get_case(code, case_detail_queryset(request.user))
+        if not transition_permitted(case, request.user, self.name):
+            raise exceptions.PermissionDenied(
+                _("您的角色或所属单位不能执行“%(action)s”。") % {"action": TRANSITION_LABELS[self.name]}
+            )
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = expected_version(request, data.pop("version", None))
+        if version is not None:
+            # The service compares this with the locked row and refuses a stale view (409).
+            case.version = version
+        self.perform(case, data)
+        return self.case_response(case_detail_queryset(request.user).get(pk=case.pk))
+
+    def perform(self, case: Case, data: dict) -> None:
+        raise NotImplementedError
+
+
+def _schema(name: str, summary: str, description: str, request):
+    return extend_schema(
+        operation_id=f"cases_transitions_{name}",
+        summary=summary,
+        description=description,
+        tags=["transitions"],
+        parameters=[CODE_PARAMETER, IF_MATCH_PARAMETER],
+        request=request,
+        responses={200: CaseSerializer, **errors(400, 403, 404, 409)},
+    )
+
+
+def _who(name: str) -> str:
+    roles, lead_only = TRANSITION_RULES[name]
+    names = {"coordinator": "研判督办专员", "leader": "中心领导", "liaison": "部门联络员"}
+    text = "、".join(names[r] for r in roles)
+    return f"可执行：{text}{'（限牵头单位）' if lead_only else ''}。"
+
+
+class StartAssessmentApi(CaseTransitionApi):
+    name = "start_assessment"
+
+    @_schema(name, "开始研判", f"已受理 → 研判中。{_who(name)}", s.TransitionSerializer)
+    def post(self, request, code: str):
+        return super().post(request, code)
+
+    def perform(self, case, data):
+        services.case_start_assessment(case=case, actor=self.request.user)
+
+
+class AssignApi(CaseTransitionApi):
+    name = "assign"
+    InputSerializer = s.AssignSerializer
+
+    @_schema(name, "交办", f"研判中 → 已交办，期限按时限规则。{_who(name)}", s.AssignSerializer)
+    def post(self, request, code: str):
+        return super().post(request, code)
+
+    def perform(self, case, data):
+        services.case_assign(case=case, actor=self.request.user, **data)
+
+
+class AcceptApi(CaseTransitionApi):
+    name = "accept"
+
+    @_schema(name, "签收", f"已交办 → 办理中。{_who(name)}", s.TransitionSerializer)
+    def post(self, request, code: str):
+        return super().post(request, code)
+
+    def perform(self, case, data):
+        services.case_accept(case=case, actor=self.request.user)
+
+
+class ReturnToCenterApi(CaseTransitionApi):
+    name = "return_to_center"
+    InputSerializer = s.ReasonSerializer
+
+    @_schema(name, "退回中心", f"已交办 → 研判中（须说明理由）。{_who(name)}", s.ReasonSerializer)
+    def post(self, request, code: str):
+        return super().post(request, code)
+
+    def perform(self, case, data):
+        services.case_return_to_center(case=case, actor=self.request.user, **data)
+
+
+class SuperviseApi(CaseTransitionApi):
+    name = "supervise"
+    InputSerializer = s.ReasonSerializer
+
+    @_schema(name, "督办", f"已交办/办理中 → 督办中。{_who(name)}", s.ReasonSerializer)
+    def post(self, request, code: str):
+        return super().post(request, code)
+
+    def perform(self, case, data):
+        services.case_supervise(case=case, actor=self.request.user, **data)
+
+
+class EndSupervisionApi(CaseTransitionApi):
+    name = "end_supervision"
+    InputSerializer = s.OptionalReasonSerializer
+
+    @_schema(name, "督办办结", f"督办中 → 办理中。{_who(name)}", s.OptionalReasonSerializer)
+    def post(self, request, code: str):
+        return super().post(request, code)
+
+    def perform(self, case, data):
+        services.case_end_supervision(case=case, actor=self.request.user, **data)
+
+
+class SubmitResultApi(CaseTransitionApi):
+    name = "submit_result"
+    InputSerializer = s.SubmitResultSerializer
+
+    @_schema(name, "提交办结", f"办理中/督办中 → 待审核。{_who(name)}", s.SubmitResultSerializer)
+    def post(self, request, code: str):
+        return super().post(request, code)
+
+    def perform(self, case, data):
+        services.case_submit_result(case=case, actor=self.request.user, **data)
+
+
+class SendBackApi(CaseTransitionApi):
+    name = "send_back"
+    InputSerializer = s.ReasonSerializer
+
+    @_schema(name, "审核退回", f"待审核 → 办理中。{_who(name)}", s.ReasonSerializer)
+    def post(self, request, code: str):
+        return super().post(request, code)
+
+    def perform(self, case, data):
+        services.case_send_back(case=case, actor=self.request.user, **data)
+
+
+class CloseApi(CaseTransitionApi):
+    name = "close"
+    InputSerializer = s.OptionalReasonSerializer
+
+    @_schema(name, "结案", f"待审核 → 已结案。{_who(name)}", s.OptionalReasonSerializer)
+    def post(self, request, code: str):
+        return super().post(request, code)
+
+    def perform(self, case, data):
+        services.case_close(case=case, actor=self.request.user, **data)
+
+
+class EvaluateApi(CaseTransitionApi):
+    """Staff record a party's evaluation (a callback or on the party's behalf).
+
+    The evaluation and what it calls for (a supervision order on an unhappy answer) belong to
+    the supervision app: its recorder is handed in by the URL configuration.
+    """
+
+    name = "evaluate"
+    InputSerializer = s.EvaluateSerializer
+    record_evaluation = None
+
+    @_schema(name, "录入评价", f"已结案 → 已评价。{_who(name)}", s.EvaluateSerializer)
+    def post(self, request, code: str):
+        return super().post(request, code)
+
+    def perform(self, case, data):
+        if self.record_evaluation is None:
+            raise ImproperlyConfigured(
+                "EvaluateApi needs record_evaluation (supervision.services.evaluation_record)"
+            )
+        self.record_evaluation(case=case, actor=self.request.user, **data)
+
+
+class ReopenApi(CaseTransitionApi):
+    name = "reopen"
+    InputSerializer = s.ReopenSerializer
+
+    @_schema(name, "重新办理", f"已结案/已评价 → 办理中（或督办中）。{_who(name)}", s.ReopenSerializer)
+    def post(self, request, code: str):
+        return super().post(request, code)
+
+    def perform(self, case, data):
+        services.case_reopen(case=case, actor=self.request.user, **data)
+
+
+class RejectApi(CaseTransitionApi):
+    name = "reject"
+    InputSerializer = s.RejectSerializer
+
+    @_schema(name, "不予受理", f"已受理/研判中 → 不予受理（可引导去向）。{_who(name)}", s.RejectSerializer)
+    def post(self, request, code: str):
+        return super().post(request, code)
+
+    def perform(self, case, data):
+        services.case_reject(case=case, actor=self.request.user, **data)
+
+
+class WithdrawApi(CaseTransitionApi):
+    name = "withdraw"
+    InputSerializer = s.ReasonSerializer
+
+    @_schema(name, "撤回", f"办结前任一状态 → 已撤回。{_who(name)}", s.ReasonSerializer)
+    def post(self, request, code: str):
+        return super().post(request, code)
+
+    def perform(self, case, data):
+        services.case_withdraw(case=case, actor=self.request.user, **data)
+
+
+class EscalateApi(CaseTransitionApi):
+    name = "escalate"
+    InputSerializer = s.ReasonSerializer
+
+    @_schema(name, "上报", f"研判中/办理中/督办中 → 已上报。{_who(name)}", s.ReasonSerializer)
+    def post(self, request, code: str):
+        return super().post(request, code)
+
+    def perform(self, case, data):
+        services.case_escalate(case=case, actor=self.request.user, **data)
+
+
+TRANSITION_VIEWS: dict[str, type[CaseTransitionApi]] = {
+    view.name: view
+    for view in (
+        StartAssessmentApi,
+        AssignApi,
+        AcceptApi,
+        ReturnToCenterApi,
+        SuperviseApi,
+        EndSupervisionApi,
+        SubmitResultApi,
+        SendBackApi,
+        CloseApi,
+        EvaluateApi,
+        ReopenApi,
+        RejectApi,
+        WithdrawApi,
+        EscalateApi,
+    )
+}
+assert set(TRANSITION_VIEWS) == set(TRANSITION_RULES), "every transition has an endpoint"

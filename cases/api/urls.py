@@ -1,0 +1,32 @@
+"""Routes of the cases API, included under ``/api/v1/`` by ``zongzhi.api_urls``.
+
+The two evaluation routes are not here: they need the supervision app's recorder, which only
+the project's URL configuration may import (``cases`` never imports ``supervision``).
+"""
+
+from django.urls import path
+
+from . import public, views
+from .transitions import TRANSITION_VIEWS
+
+urlpatterns = [
+    path("cases/", views.CaseListCreateApi.as_view(), name="case-list"),
+    path("cases/<str:code>/", views.CaseDetailApi.as_view(), name="case-detail"),
+    path("cases/<str:code>/events/", views.CaseEventListApi.as_view(), name="case-events"),
+    path("cases/<str:code>/records/", views.CaseRecordListCreateApi.as_view(), name="case-records"),
+    path(
+        "cases/<str:code>/attachments/<int:attachment_id>/",
+        views.CaseAttachmentApi.as_view(),
+        name="case-attachment",
+    ),
+    path("cases/<str:code>/qr.svg", views.CaseQrSvgApi.as_view(), name="case-qr-svg"),
+    path("cases/<str:code>/qr.png", views.CaseQrPngApi.as_view(), name="case-qr-png"),
+    path("cases/<str:code>/transitions/", views.CaseTransitionListApi.as_view(), name="case-transitions"),
+    *[
+        path(f"cases/<str:code>/transitions/{name}/", view.as_view(), name=f"case-transition-{name}")
+        for name, view in TRANSITION_VIEWS.items()
+        if name != "evaluate"
+    ],
+    path("public/cases/<str:code>/", public.PublicCaseApi.as_view(), name="public-case"),
+    path("public/cases/<str:code>/verify/", public.PublicVerifyApi.as_view(), name="public-case-verify"),
+]

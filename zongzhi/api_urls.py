@@ -1,0 +1,53 @@
+"""The REST API: ``/api/v1/`` for clients, ``/api/schema/`` (OpenAPI 3) and ``/api/docs/`` (Swagger UI).
+
+The project wires the apps together here: the evaluation endpoints are the cases app's views
+handed the supervision app's recorder, so the rule for an unhappy answer lives in one place.
+"""
+
+from django.urls import include, path, re_path
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import exceptions
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.permissions import AllowAny
+
+import cases.api.urls
+import departments.api
+from cases.api.public import PublicEvaluationApi
+from cases.api.transitions import EvaluateApi
+from supervision.services import evaluation_record
+
+app_name = "api"
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def not_found(request, *args, **kwargs):
+    """Answer unknown API paths in the API's error shape rather than with an HTML page."""
+    raise exceptions.NotFound(_("没有这个接口：%(path)s") % {"path": request.path[:200]})
+
+
+v1 = [
+    path(
+        "cases/<str:code>/transitions/evaluate/",
+        EvaluateApi.as_view(record_evaluation=evaluation_record),
+        name="case-transition-evaluate",
+    ),
+    path(
+        "public/cases/<str:code>/evaluation/",
+        PublicEvaluationApi.as_view(record_evaluation=evaluation_record),
+        name="public-case-evaluation",
+    ),
+    *cases.api.urls.urlpatterns,
+    *departments.api.urlpatterns,
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"^.*$", not_found),
+]
