@@ -37,7 +37,7 @@ def _unquote(text: str) -> str:
 
 def parse(path: Path) -> list[Entry]:
     entries, entry, target = [], Entry(), None
-    for raw in path.read_text(encoding="utf-8").splitlines() + [""]:
+    for raw in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         line = raw.strip()
         if not line:
             if entry.msgid or entry.msgstr:

@@ -14,6 +14,7 @@ from rest_framework.permissions import AllowAny
 
 import cases.api.urls
 import departments.api
+import supervision.api
 from cases.api.public import PublicEvaluationApi
 from cases.api.transitions import EvaluateApi
 from supervision.services import evaluation_record
@@ -43,6 +44,7 @@ v1 = [
     ),
     *cases.api.urls.urlpatterns,
     *departments.api.urlpatterns,
+    *supervision.api.urlpatterns,
 ]
 
 urlpatterns = [

@@ -223,6 +223,11 @@ SPECTACULAR_SETTINGS = {
         "RedirectTargetEnum": "cases.models.RedirectTarget",
         "DepartmentKindEnum": "departments.models.Department.Kind",
         "DutyPositionEnum": "departments.models.DutyAssignment.Position",
+        "OrderStatusEnum": "supervision.models.OrderStatus",
+        "OrderLevelEnum": "supervision.models.Level",
+        "OrderReasonEnum": "supervision.models.Reason",
+        "OrderActionEnum": "supervision.models.SupervisionOrderEvent.Action",
+        "CallbackStatusEnum": "supervision.models.Callback.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
