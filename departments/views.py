@@ -31,7 +31,8 @@ def duty_board(*, center: Center, today: dt.date) -> list[dict]:
     for assignment in current:
         holders.setdefault(assignment.position, assignment)
     return [
-        {"position": position, "label": position.label, "holder": holders.get(position)} for position in POSITIONS
+        {"position": position, "label": position.label, "holder": holders.get(position)}
+        for position in POSITIONS
     ]
 
 
@@ -40,7 +41,11 @@ def duty_board(*, center: Center, today: dt.date) -> list[dict]:
 def duty_board_page(request, code: str | None = None):
     """The public duty board of a center (the county center unless a division code is given); no log-in."""
     centers = Center.objects.all()
-    center = centers.filter(code=code).first() if code else centers.filter(parent__isnull=True).order_by("code").first()
+    center = (
+        centers.filter(code=code).first()
+        if code
+        else centers.filter(parent__isnull=True).order_by("code").first()
+    )
     if center is None:
         raise Http404
     today = timezone.localdate()

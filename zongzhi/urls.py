@@ -12,4 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("cases/", include("cases.urls")),
     path("t/", include("cases.tracking_urls")),
+    path("supervision/", include("supervision.urls")),
+    path("api/", include("zongzhi.api_urls")),
+    path("duty-board/", include("departments.urls")),
 ]
