@@ -31,7 +31,12 @@ def duty_board(*, center: Center, today: dt.date) -> list[dict]:
     for assignment in current:
         holders.setdefault(assignment.position, assignment)
     return [
-        {"position": position, "label": position.label, "holder": holders.get(position)}
+        {
+            "position": position.value,
+            "label": position.label,
+            "holder": holders.get(position),
+            "is_duty_director": position == DutyAssignment.Position.DUTY_DIRECTOR,
+        }
         for position in POSITIONS
     ]
 

@@ -1,10 +1,10 @@
 """A small reader/writer for gettext .po files (enough for our catalogues; no extra dependency).
 
-    python scripts/po.py fill-source locale/zh_Hans/LC_MESSAGES/django.po
-        Copies each msgid into an empty msgstr: the source strings are Simplified Chinese, so the
-        zh_Hans catalogue is the identity, and stays complete after each `make messages`.
-    python scripts/po.py missing locale/en/LC_MESSAGES/django.po
-        Lists entries without a translation (or marked fuzzy); exits 1 if there are any.
+python scripts/po.py fill-source locale/zh_Hans/LC_MESSAGES/django.po
+    Copies each msgid into an empty msgstr: the source strings are Simplified Chinese, so the
+    zh_Hans catalogue is the identity, and stays complete after each `make messages`.
+python scripts/po.py missing locale/en/LC_MESSAGES/django.po
+    Lists entries without a translation (or marked fuzzy); exits 1 if there are any.
 """
 
 import ast
@@ -98,8 +98,10 @@ def fill_source(path: Path) -> int:
         if entry.msgid_plural is not None:
             entry.msgstr = {i: v for i, v in entry.msgstr.items() if i < nplurals}
         for index in entry.msgstr:
-            if not entry.msgstr[index]:
-                entry.msgstr[index] = entry.msgid if index in (-1, 0) else (entry.msgid_plural or entry.msgid)
+            # Always the source itself: makemessages may have guessed a "fuzzy" near match.
+            source = entry.msgid if index in (-1, 0) else (entry.msgid_plural or entry.msgid)
+            if entry.msgstr[index] != source:
+                entry.msgstr[index] = source
                 filled += 1
         entry.comments = [c for c in entry.comments if not (c.startswith("#,") and "fuzzy" in c)]
     write(path, entries)

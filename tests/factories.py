@@ -86,7 +86,9 @@ class CaseFactory(factory.django.DjangoModelFactory):
         model = Case
 
     center = factory.SubFactory(CenterFactory)
-    code = factory.Sequence(lambda n: __import__("cases.codes", fromlist=["make_code"]).make_code("420923", 2025, n + 1))
+    code = factory.Sequence(
+        lambda n: __import__("cases.codes", fromlist=["make_code"]).make_code("420923", 2025, n + 1)
+    )
     title = factory.Sequence(lambda n: f"测试事项{n}")
     description = "测试描述"
     category = "labour"

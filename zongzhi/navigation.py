@@ -13,15 +13,18 @@ NAVIGATION = {
         (_("研判督办"), "cases:workbench"),
         (_("督办管理"), "supervision:order_list"),
         (_("电话回访"), "supervision:callbacks"),
+        (_("统计报表"), "supervision:reports_dashboard"),
         (_("案件查询"), "cases:search"),
         (_("受理登记"), "cases:intake"),
     ],
     Role.LIAISON: [
         (_("部门工作台"), "cases:department_desk"),
         (_("待答复督办"), "supervision:orders_to_answer"),
+        (_("本单位报表"), "supervision:reports_mine"),
         (_("案件查询"), "cases:search"),
     ],
     Role.LEADER: [
+        (_("领导驾驶舱"), "supervision:reports_dashboard"),
         (_("督办管理"), "supervision:order_list"),
         (_("批示督办"), "supervision:order_issue"),
         (_("电话回访"), "supervision:callbacks"),

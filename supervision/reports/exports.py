@@ -98,8 +98,23 @@ def ledger_values(rows: Iterable[tuple]) -> Iterator[list]:
         return None if value is None else value.astimezone(tz).replace(tzinfo=None, microsecond=0)
 
     for (
-        code, title, category, source, colour, department, state, is_problem, created_at, assigned_at,
-        accept_by, accepted_at, due_by, submitted_at, closed_at, return_count, send_back_count,
+        code,
+        title,
+        category,
+        source,
+        colour,
+        department,
+        state,
+        is_problem,
+        created_at,
+        assigned_at,
+        accept_by,
+        accepted_at,
+        due_by,
+        submitted_at,
+        closed_at,
+        return_count,
+        send_back_count,
     ) in rows:  # fmt: skip  (the order of selectors.LEDGER_FIELDS)
         finished = submitted_at or closed_at
         on_time_accept = accepted_at <= accept_by if accepted_at and accept_by else None
@@ -321,8 +336,7 @@ def _figures_sheet(sheets: _Sheets, rows: list[list]) -> None:
 
 
 def _callbacks_sheet(sheets: _Sheets, period: Period, department) -> None:
-    round_month = (period.first.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    found = selectors.callback_round(round_month)
+    found = selectors.callback_round(period.previous_month().first)  # the round worked in this month
     statuses, ratings = _labels(Callback.Status.choices), _labels(Rating.choices)
     callbacks = selectors.round_callbacks(found["round"]) if found["round"] else []
     if department is not None and found["round"]:

@@ -2,8 +2,12 @@
 
 import datetime as dt
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cases.models import State
+
+from ..models import OrderStatus, Reason
 from ..models.reports import ReportThresholds
 
 DASH = "—"
@@ -89,3 +93,35 @@ def as_of(now: dt.datetime) -> str:
     from django.utils import timezone
 
     return timezone.localtime(now).strftime("%Y-%m-%d %H:%M")
+
+
+def _url_maker(name: str):
+    """Reverse a one-argument URL once and fill in the argument per row (reverse() per row is slow)."""
+    template = reverse(name, args=["__arg__"])
+    return lambda arg: template.replace("__arg__", arg)
+
+
+def case_rows(cases) -> list:
+    """Cases for a list, each with its staff-page URL and state label."""
+    case_url, states = _url_maker("cases:detail"), dict(State.choices)
+    cases = list(cases)
+    for case in cases:
+        case.url, case.state_label = case_url(case.code), states.get(case.state, case.state)
+    return cases
+
+
+def order_rows(orders) -> list:
+    """Supervision orders for a list, each with its case's URL and its labels."""
+    case_url, reasons, statuses = _url_maker("cases:detail"), dict(Reason.choices), dict(OrderStatus.choices)
+    orders = list(orders)
+    for order in orders:
+        order.case_url = case_url(order.case.code)
+        order.reason_label = reasons.get(order.reason, order.reason)
+        order.status_label = statuses.get(order.status, order.status)
+    return orders
+
+
+def ranking_rows(ranking: list[dict], period_query: str) -> list[dict]:
+    """The ranking formatted, each row with the URL of its department's report for the same period."""
+    department_url = _url_maker("supervision:reports_department")
+    return [{**shown(row), "url": f"{department_url(row['slug'])}?{period_query}"} for row in ranking]

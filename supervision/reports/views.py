@@ -85,14 +85,14 @@ def dashboard(request):
     context = {
         **_period_context(period, errors, now),
         "figures": present.shown(figures),
-        "ranking": [present.shown(row) for row in ranking],
+        "ranking": present.ranking_rows(ranking, period.query),
         "thresholds": thresholds,
         "charts": present.chart_data(
             weekly=weekly, breakdowns=breakdowns, ranking=ranking, thresholds=thresholds
         ),
-        "red_cases": list(selectors.red_open_cases()[:LIST_LIMIT]),
-        "leader_orders": list(selectors.leader_orders()[:LIST_LIMIT]),
-        "problem_cases": list(selectors.problem_cases()[:LIST_LIMIT]),
+        "red_cases": present.case_rows(selectors.red_open_cases()[:LIST_LIMIT]),
+        "leader_orders": present.order_rows(selectors.leader_orders()[:LIST_LIMIT]),
+        "problem_cases": present.case_rows(selectors.problem_cases()[:LIST_LIMIT]),
         "definitions": selectors.DEFINITIONS,
         "now": now,
     }
@@ -123,7 +123,7 @@ def monthly(request):
         else [],
         "orders_by_reason": selectors.orders_by_reason(period.start, period.end),
         "breakdowns": selectors.breakdowns(period.start, period.end),
-        "notable_cases": list(notable[:NOTABLE_LIMIT]),
+        "notable_cases": present.case_rows(notable[:NOTABLE_LIMIT]),
         "notable_total": notable.count(),
         "notable_limit": NOTABLE_LIMIT,
         "definitions": selectors.DEFINITIONS,
@@ -156,9 +156,9 @@ def department_report(request, slug: str):
         "charts": present.chart_data(
             weekly=weekly, breakdowns=breakdowns, ranking=None, thresholds=thresholds
         ),
-        "overdue_cases": list(overdue[:PAGE_SIZE]),
-        "open_orders": list(selectors.open_orders(department=department)[:PAGE_SIZE]),
-        "red_cases": list(selectors.red_open_cases(department=department)[:PAGE_SIZE]),
+        "overdue_cases": present.case_rows(overdue[:PAGE_SIZE]),
+        "open_orders": present.order_rows(selectors.open_orders(department=department)[:PAGE_SIZE]),
+        "red_cases": present.case_rows(selectors.red_open_cases(department=department)[:PAGE_SIZE]),
         "list_limit": PAGE_SIZE,
         "definitions": selectors.DEFINITIONS,
         "now": now,
@@ -201,6 +201,7 @@ def report_list(request, kind: str):
     }[kind]()
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     title, what = LISTS[kind]
+    page.object_list = (present.order_rows if what == "orders" else present.case_rows)(page.object_list)
     return render(
         request,
         "supervision/reports/list.html",
@@ -214,7 +215,7 @@ def report_list(request, kind: str):
 def _xlsx_response(period: Period, now, *, department=None) -> FileResponse:
     # Write-only openpyxl writes the zip at save: build it in an anonymous temporary file
     # (gone when the response closes it) and stream that, never the whole file in memory.
-    tmp = tempfile.TemporaryFile(suffix=".xlsx")
+    tmp = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (FileResponse closes it)
     exports.write_report(tmp, period=period, now=now, department=department)
     tmp.seek(0)
     name = department.short_name if department else _("综治中心")

@@ -136,6 +136,16 @@ def test_leader_sees_drawn_charts_prints_the_month_and_downloads_xlsx(
     assert "口径说明" in page.inner_text("#definitions")
     page.screenshot(path=str(artifacts / "leader-dashboard.png"), full_page=True)
 
+    # A department's row opens its report for the same period, with its own charts.
+    page.click("#ranking tr.worst a")
+    page.wait_for_selector("#standing")
+    assert "得分最低" in page.inner_text("#standing")
+    page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('chart-weekly'))")
+    assert page.evaluate(PAINTED, "chart-weekly") > 500
+    page.screenshot(path=str(artifacts / "department-report.png"), full_page=True)
+    page.go_back()
+    page.wait_for_selector("#ranking")
+
     # A red case in the list opens the staff case page.
     first_red = page.locator("#red-cases a.code, #red-cases td.code a").first
     href = first_red.get_attribute("href")

@@ -33,8 +33,14 @@ def test_coordinator_assesses_assigns_and_the_department_handles(
     client.force_login(coordinator)
     assert post_action(client, case, "start_assessment").status_code == 302
     response = post_action(
-        client, case, "assign", risk_colour="yellow", category="labour", lead_department=department.pk,
-        co_departments=[other_department.pk], instructions="联系用工单位，先行调解。",
+        client,
+        case,
+        "assign",
+        risk_colour="yellow",
+        category="labour",
+        lead_department=department.pk,
+        co_departments=[other_department.pk],
+        instructions="联系用工单位，先行调解。",
     )
     assert response.status_code == 302
     case.refresh_from_db()
@@ -44,16 +50,29 @@ def test_coordinator_assesses_assigns_and_the_department_handles(
     client.force_login(liaison)
     desk = client.get(reverse("cases:department_desk"))
     assert case.code_display in desk.content.decode()
-    response = client.post(reverse("cases:action", args=[case.code, "accept"]),
-                           {"accept-version": case.version, "next": reverse("cases:department_desk")})
+    response = client.post(
+        reverse("cases:action", args=[case.code, "accept"]),
+        {"accept-version": case.version, "next": reverse("cases:department_desk")},
+    )
     assert response["Location"] == reverse("cases:department_desk")
-    response = client.post(reverse("cases:record_add", args=[case.code]),
-                           {"record-kind": "contact", "record-text": "已电话联系申请人。", "record-is_public": "on"})
+    response = client.post(
+        reverse("cases:record_add", args=[case.code]),
+        {"record-kind": "contact", "record-text": "已电话联系申请人。", "record-is_public": "on"},
+    )
     assert response.status_code == 302
     assert HandlingRecord.objects.get().is_public
-    assert post_action(client, case, "submit_result", result_kind="agreement", result="双方达成调解协议。",
-                       agreement_terms="公司于 12 月 31 日前支付工资 36 万元。",
-                       judicial_confirmation="on").status_code == 302
+    assert (
+        post_action(
+            client,
+            case,
+            "submit_result",
+            result_kind="agreement",
+            result="双方达成调解协议。",
+            agreement_terms="公司于 12 月 31 日前支付工资 36 万元。",
+            judicial_confirmation="on",
+        ).status_code
+        == 302
+    )
     agreement = client.get(reverse("cases:mediation_agreement", args=[case.code]))
     assert agreement.status_code == 200 and "公司于 12 月 31 日前支付工资" in agreement.content.decode()
     assert "司法确认" in agreement.content.decode()
@@ -65,7 +84,13 @@ def test_coordinator_assesses_assigns_and_the_department_handles(
     case.refresh_from_db()
     assert case.state == State.CLOSED
     assert [e.transition for e in case.events.all()] == [
-        "create", "start_assessment", "assign", "accept", "submit_result", "close"]
+        "create",
+        "start_assessment",
+        "assign",
+        "accept",
+        "submit_result",
+        "close",
+    ]
 
 
 def test_a_stale_form_gets_a_conflict_message_and_keeps_the_text(client, new_case, coordinator, department):
@@ -73,8 +98,10 @@ def test_a_stale_form_gets_a_conflict_message_and_keeps_the_text(client, new_cas
     client.force_login(coordinator)
     seen = case.version
     case_assign(case=case, actor=coordinator, risk_colour="blue", lead_department=department)  # someone else
-    response = client.post(reverse("cases:action", args=[case.code, "withdraw"]),
-                           {"withdraw-version": seen, "withdraw-reason": "当事人撤回申请"})
+    response = client.post(
+        reverse("cases:action", args=[case.code, "withdraw"]),
+        {"withdraw-version": seen, "withdraw-reason": "当事人撤回申请"},
+    )
     html = response.content.decode()
     assert response.status_code == 409
     assert "该案件刚被其他人修改" in html and "当事人撤回申请" in html
@@ -99,7 +126,9 @@ def test_rejection_notice_prints_reason_and_where_to_go(client, new_case, coordi
 
 def assigned_case(new_case, coordinator, department, **kwargs):
     case = case_start_assessment(case=new_case(), actor=coordinator)
-    return case_assign(case=case, actor=coordinator, risk_colour="yellow", lead_department=department, **kwargs)
+    return case_assign(
+        case=case, actor=coordinator, risk_colour="yellow", lead_department=department, **kwargs
+    )
 
 
 def test_departments_see_nothing_they_were_not_assigned(
@@ -113,7 +142,9 @@ def test_departments_see_nothing_they_were_not_assigned(
         reverse("cases:mediation_agreement", args=[case.code]),
     ]:
         assert client.get(url).status_code == 403, url
-    response = client.post(reverse("cases:action", args=[case.code, "accept"]), {"accept-version": case.version})
+    response = client.post(
+        reverse("cases:action", args=[case.code, "accept"]), {"accept-version": case.version}
+    )
     assert response.status_code == 403
     assert case.code_display not in client.get(reverse("cases:department_desk")).content.decode()
     assert Case.objects.get(pk=case.pk).state == State.ASSIGNED
@@ -128,8 +159,10 @@ def test_co_department_sees_masked_parties_and_records_its_part(
     client.force_login(other_liaison)
     html = client.get(reverse("cases:detail", args=[case.code])).content.decode()
     assert "138****5678" in html and "13812345678" not in html
-    response = client.post(reverse("cases:record_add", args=[case.code]),
-                           {"record-kind": "cooperation", "record-text": "公安已核实用工单位负责人身份。"})
+    response = client.post(
+        reverse("cases:record_add", args=[case.code]),
+        {"record-kind": "cooperation", "record-text": "公安已核实用工单位负责人身份。"},
+    )
     assert response.status_code == 302
     # The co-department cannot accept or submit for the lead.
     assert post_action(client, case, "accept").status_code == 403
@@ -143,7 +176,9 @@ def test_wrong_roles_cannot_act(client, new_case, coordinator, department, role,
     case = case_start_assessment(case=new_case(), actor=coordinator)
     user = request.getfixturevalue(role)
     client.force_login(user)
-    response = post_action(client, case, "assign", risk_colour="red", category="labour", lead_department=department.pk)
+    response = post_action(
+        client, case, "assign", risk_colour="red", category="labour", lead_department=department.pk
+    )
     assert response.status_code == 403
     assert Case.objects.get(pk=case.pk).state == State.ASSESSING
 
@@ -164,11 +199,15 @@ def test_workbench_queues_count_and_filter(client, new_case, coordinator, depart
 
 def test_overdue_and_due_soon_queues(client, coordinator, department, center):
     now = timezone.now()
-    late = CaseFactory(center=center, state=State.HANDLING, lead_department=department,
-                       due_by=now - dt.timedelta(days=1))
-    soon = CaseFactory(center=center, state=State.ASSIGNED, lead_department=department,
-                       accept_by=now + dt.timedelta(hours=5))
-    CaseFactory(center=center, state=State.HANDLING, lead_department=department, due_by=now + dt.timedelta(days=9))
+    late = CaseFactory(
+        center=center, state=State.HANDLING, lead_department=department, due_by=now - dt.timedelta(days=1)
+    )
+    soon = CaseFactory(
+        center=center, state=State.ASSIGNED, lead_department=department, accept_by=now + dt.timedelta(hours=5)
+    )
+    CaseFactory(
+        center=center, state=State.HANDLING, lead_department=department, due_by=now + dt.timedelta(days=9)
+    )
     client.force_login(coordinator)
     overdue = client.get(reverse("cases:workbench"), {"queue": "overdue"})
     assert [c.pk for c in overdue.context["cases"]] == [late.pk]
@@ -179,8 +218,13 @@ def test_overdue_and_due_soon_queues(client, coordinator, department, center):
 
 @pytest.mark.parametrize("n", [10, 200])
 def test_workbench_queries_do_not_grow(client, coordinator, department, center, n, django_assert_num_queries):
-    CaseFactory.create_batch(n, center=center, state=State.HANDLING, lead_department=department,
-                             due_by=timezone.now() - dt.timedelta(days=1))
+    CaseFactory.create_batch(
+        n,
+        center=center,
+        state=State.HANDLING,
+        lead_department=department,
+        due_by=timezone.now() - dt.timedelta(days=1),
+    )
     client.force_login(coordinator)
     with django_assert_num_queries(10):
         response = client.get(reverse("cases:workbench"), {"queue": "overdue"})
@@ -188,13 +232,24 @@ def test_workbench_queries_do_not_grow(client, coordinator, department, center, 
 
 
 @pytest.mark.parametrize("n", [10, 200])
-def test_department_desk_queries_do_not_grow(client, liaison, department, other_department, center, n,
-                                             django_assert_num_queries):
+def test_department_desk_queries_do_not_grow(
+    client, liaison, department, other_department, center, n, django_assert_num_queries
+):
     now = timezone.now()
-    CaseFactory.create_batch(n // 2, center=center, state=State.ASSIGNED, lead_department=department,
-                             accept_by=now + dt.timedelta(days=1))
-    for case in CaseFactory.create_batch(n // 2, center=center, state=State.HANDLING,
-                                         lead_department=other_department, due_by=now + dt.timedelta(days=3)):
+    CaseFactory.create_batch(
+        n // 2,
+        center=center,
+        state=State.ASSIGNED,
+        lead_department=department,
+        accept_by=now + dt.timedelta(days=1),
+    )
+    for case in CaseFactory.create_batch(
+        n // 2,
+        center=center,
+        state=State.HANDLING,
+        lead_department=other_department,
+        due_by=now + dt.timedelta(days=3),
+    ):
         case.co_departments.add(department)
     client.force_login(liaison)
     with django_assert_num_queries(8):
@@ -202,8 +257,9 @@ def test_department_desk_queries_do_not_grow(client, liaison, department, other_
     assert len(response.context["cases"]) == n
 
 
-def test_case_page_queries_are_bounded(client, new_case, coordinator, department, liaison,
-                                      django_assert_num_queries):
+def test_case_page_queries_are_bounded(
+    client, new_case, coordinator, department, liaison, django_assert_num_queries
+):
     case = assigned_case(new_case, coordinator, department)
     case = case_accept(case=case, actor=liaison)
     client.force_login(coordinator)
@@ -257,7 +313,9 @@ def test_parties_get_texts_at_intake_assignment_and_closing(
     assert f"?k={case.tracking_key}" in MemorySmsBackend.outbox[-1][1]  # the evaluation link
 
 
-def test_no_notification_for_a_rolled_back_action(new_case, coordinator, department, django_capture_on_commit_callbacks):
+def test_no_notification_for_a_rolled_back_action(
+    new_case, coordinator, department, django_capture_on_commit_callbacks
+):
     case = case_start_assessment(case=new_case(), actor=coordinator)
     StaffFactory(role="liaison", department=department)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -272,15 +330,21 @@ def test_no_notification_for_a_rolled_back_action(new_case, coordinator, departm
     assert Case.objects.get(pk=case.pk).state == State.ASSESSING
 
 
-def test_a_problem_case_stays_red_when_reassigned(new_case, coordinator, department, other_department, liaison):
+def test_a_problem_case_stays_red_when_reassigned(
+    new_case, coordinator, department, other_department, liaison
+):
     from django.core.exceptions import ValidationError
 
     from cases.services import case_return_to_center
 
     case = case_start_assessment(case=new_case(), actor=coordinator)
     for _ in range(3):
-        case = case_assign(case=case, actor=coordinator, risk_colour="red" if case.is_problem else "blue",
-                           lead_department=department)
+        case = case_assign(
+            case=case,
+            actor=coordinator,
+            risk_colour="red" if case.is_problem else "blue",
+            lead_department=department,
+        )
         case = case_return_to_center(case=case, actor=liaison, reason="不属于本单位职责")
     assert case.is_problem and case.risk_colour == "red"
     with pytest.raises(ValidationError) as exc:

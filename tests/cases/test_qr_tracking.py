@@ -19,7 +19,9 @@ def test_qr_png_decodes_to_the_keyed_tracking_url(client, reception, new_case, s
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
     results = zxingcpp.read_barcodes(Image.open(io.BytesIO(response.content)))
-    assert [r.text for r in results] == [f"https://zongzhi.example.gov.cn/t/{case.code}/?k={case.tracking_key}"]
+    assert [r.text for r in results] == [
+        f"https://zongzhi.example.gov.cn/t/{case.code}/?k={case.tracking_key}"
+    ]
 
 
 def test_qr_svg_is_cached_and_revalidates(client, reception, new_case):

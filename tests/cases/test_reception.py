@@ -1,6 +1,5 @@
 """Reception-hall pages: intake, the repeat-visit check, the receipt and case search."""
 
-
 import pytest
 from django.urls import reverse
 
@@ -57,7 +56,9 @@ def test_intake_creates_a_case_and_shows_the_receipt(client, reception, center):
 
 def test_a_bad_id_number_keeps_everything_typed(client, reception, center):
     client.force_login(reception)
-    response = client.post(reverse("cases:intake"), intake_post(**{"parties-0-id_number": "110105194912310021"}))
+    response = client.post(
+        reverse("cases:intake"), intake_post(**{"parties-0-id_number": "110105194912310021"})
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert "身份证号校验位错误：最后一位应为 X" in html
@@ -104,8 +105,15 @@ def test_a_return_visit_is_recorded_on_the_open_case(client, reception, center):
 
 def test_the_repeat_visit_check_lists_open_cases_and_counts(client, reception, center):
     for _ in range(2):
-        case_create(actor=reception, title="t", description="d", category="labour", source="walk_in",
-                    parties=[PartyData(name="王五", phone="13900001111")], center=center)
+        case_create(
+            actor=reception,
+            title="t",
+            description="d",
+            category="labour",
+            source="walk_in",
+            parties=[PartyData(name="王五", phone="13900001111")],
+            center=center,
+        )
     client.force_login(reception)
     response = client.get(reverse("cases:intake_lookup"), {"parties-0-phone": "139 0000 1111"})
     html = response.content.decode()
@@ -118,8 +126,15 @@ def test_the_repeat_visit_check_lists_open_cases_and_counts(client, reception, c
 
 def test_third_visit_proposes_yellow_and_fifth_red(reception, center):
     def create():
-        return case_create(actor=reception, title="t", description="d", category="labour", source="walk_in",
-                           parties=[PartyData(name="王五", phone="13900001111")], center=center)
+        return case_create(
+            actor=reception,
+            title="t",
+            description="d",
+            category="labour",
+            source="walk_in",
+            parties=[PartyData(name="王五", phone="13900001111")],
+            center=center,
+        )
 
     colours = [create().proposed_colour for _ in range(5)]
     assert colours == ["", "", "yellow", "yellow", "red"]
@@ -128,8 +143,15 @@ def test_third_visit_proposes_yellow_and_fifth_red(reception, center):
 
 def test_collective_visit_of_five_proposes_red(reception, center):
     parties = [PartyData(name=f"工人{i}", phone=f"1380000000{i}", is_representative=i < 2) for i in range(5)]
-    case = case_create(actor=reception, title="t", description="d", category="labour", source="walk_in",
-                       parties=parties, center=center)
+    case = case_create(
+        actor=reception,
+        title="t",
+        description="d",
+        category="labour",
+        source="walk_in",
+        parties=parties,
+        center=center,
+    )
     assert case.is_collective and case.people_count == 5 and case.proposed_colour == "red"
 
 
@@ -137,9 +159,15 @@ def test_more_than_five_representatives_is_refused(client, reception, center):
     client.force_login(reception)
     data = intake_post(**{"parties-TOTAL_FORMS": "6"})
     for i in range(6):
-        data.update({f"parties-{i}-name": f"工人{i}", f"parties-{i}-phone": f"1380000000{i}",
-                     f"parties-{i}-role": "applicant", f"parties-{i}-is_representative": "on",
-                     f"parties-{i}-id_number": ""})
+        data.update(
+            {
+                f"parties-{i}-name": f"工人{i}",
+                f"parties-{i}-phone": f"1380000000{i}",
+                f"parties-{i}-role": "applicant",
+                f"parties-{i}-is_representative": "on",
+                f"parties-{i}-id_number": "",
+            }
+        )
     response = client.post(reverse("cases:intake"), data)
     assert response.status_code == 400
     assert "最多推选 5 名代表" in response.content.decode()
@@ -171,7 +199,14 @@ def test_attachments_are_checked_and_served_only_to_allowed_staff(client, recept
 def test_search_by_code_phone_id_and_name_masks_personal_data(client, reception, new_case):
     case = new_case()
     client.force_login(reception)
-    for query in [case.code_display, case.code.lower(), "138-1234-5678", VALID_ID.lower(), "张三", "拖欠工资"]:
+    for query in [
+        case.code_display,
+        case.code.lower(),
+        "138-1234-5678",
+        VALID_ID.lower(),
+        "张三",
+        "拖欠工资",
+    ]:
         response = client.get(reverse("cases:search"), {"q": query})
         html = response.content.decode()
         html = html[html.index('id="search-results"') :]  # the results, not the echoed query
@@ -220,13 +255,22 @@ def test_receipt_prints_on_a5_or_a4(client, reception, new_case):
     case = new_case()
     client.force_login(reception)
     assert "size: A5" in client.get(reverse("cases:receipt", args=[case.code])).content.decode()
-    assert "size: A4" in client.get(reverse("cases:receipt", args=[case.code]), {"paper": "a4"}).content.decode()
+    assert (
+        "size: A4" in client.get(reverse("cases:receipt", args=[case.code]), {"paper": "a4"}).content.decode()
+    )
 
 
 def test_party_rows_survive_a_rejected_form(client, reception, center):
     client.force_login(reception)
-    data = intake_post(**{"parties-TOTAL_FORMS": "3", "parties-2-name": "赵六", "parties-2-phone": "abc",
-                          "parties-2-role": "other", "parties-2-id_number": ""})
+    data = intake_post(
+        **{
+            "parties-TOTAL_FORMS": "3",
+            "parties-2-name": "赵六",
+            "parties-2-phone": "abc",
+            "parties-2-role": "other",
+            "parties-2-id_number": "",
+        }
+    )
     html = client.post(reverse("cases:intake"), data).content.decode()
     assert 'value="赵六"' in html and "电话号码格式不正确" in html
     assert Party.objects.count() == 0

@@ -8,4 +8,9 @@ def test_happy_path_reaches_handling(new_case, coordinator, liaison, department)
     case = case_assign(case=case, actor=coordinator, risk_colour="yellow", lead_department=department)
     case = case_accept(case=case, actor=liaison)
     assert case.state == State.HANDLING
-    assert list(case.events.values_list("transition", flat=True)) == ["create", "start_assessment", "assign", "accept"]
+    assert list(case.events.values_list("transition", flat=True)) == [
+        "create",
+        "start_assessment",
+        "assign",
+        "accept",
+    ]

@@ -44,12 +44,16 @@ def test_missing_years_are_reported_until_loaded(db):
 
 
 def test_default_policy_is_loaded(db):
-    assert DeadlineRule.objects.filter(service=None, category="", is_legal_limit=False).count() == 12  # 4 stages × 3 colours
+    assert (
+        DeadlineRule.objects.filter(service=None, category="", is_legal_limit=False).count() == 12
+    )  # 4 stages × 3 colours
 
 
 def test_deadline_in_working_days_ends_at_local_midnight(db):
     start = dt.datetime(2026, 11, 27, 10, 0, tzinfo=SH)  # a Friday
-    assert deadline_for(stage=Stage.ACCEPT, colour="yellow", start=start) == dt.datetime(2026, 12, 2, tzinfo=SH)
+    assert deadline_for(stage=Stage.ACCEPT, colour="yellow", start=start) == dt.datetime(
+        2026, 12, 2, tzinfo=SH
+    )
 
 
 def test_deadline_over_a_holiday_and_into_an_unknown_year(db):
@@ -67,7 +71,9 @@ def test_most_specific_rule_applies(db):
 
 def test_legal_limit_caps_the_deadline(db):
     start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SH)
-    DeadlineRule.objects.create(colour="blue", stage=Stage.HANDLE, category="petition", amount=90, unit="days")
+    DeadlineRule.objects.create(
+        colour="blue", stage=Stage.HANDLE, category="petition", amount=90, unit="days"
+    )
     limit, rule = legal_limit_for(stage=Stage.HANDLE, colour="blue", start=start, category="petition")
     assert rule.is_legal_limit
     assert limit == dt.datetime(2026, 5, 2, tzinfo=SH)  # 60 days after 2 March, end of day
