@@ -42,11 +42,11 @@ class Column:
 # --- Values ---------------------------------------------------------------------------------------
 
 
-def local(value: dt.datetime | None, tz=None) -> dt.datetime | None:
+def local(value: dt.datetime | None) -> dt.datetime | None:
     """Return a naive local time (Excel knows no time zones)."""
     if value is None:
         return None
-    return value.astimezone(tz or timezone.get_current_timezone()).replace(tzinfo=None, microsecond=0)
+    return timezone.localtime(value).replace(tzinfo=None, microsecond=0)
 
 
 def yes_no(value: bool | None) -> str:
@@ -181,7 +181,7 @@ class _Sheets:
         for index, column in enumerate(columns, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = column.width
         sheet.freeze_panes = "A2"
-        sheet.append([self._header(sheet, column.header) for column in columns])
+        sheet.append([self.header(sheet, column.header) for column in columns])
         formats = [(i, c.number_format) for i, c in enumerate(columns) if c.number_format]
         for row in rows:
             for index, number_format in formats:
@@ -191,7 +191,7 @@ class _Sheets:
                     row[index] = cell
             sheet.append(row)
 
-    def _header(self, sheet, text: str) -> WriteOnlyCell:
+    def header(self, sheet, text: str) -> WriteOnlyCell:
         cell = WriteOnlyCell(sheet, value=text)
         cell.font, cell.fill, cell.alignment = self.header_font, self.header_fill, self.header_alignment
         return cell
@@ -326,7 +326,7 @@ def _figures_sheet(sheets: _Sheets, rows: list[list]) -> None:
     for letter, width in zip("ABC", (24, 12, 30), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
-    sheet.append([sheets._header(sheet, h) for h in (_("指标"), _("数值"), _("计算"))])
+    sheet.append([sheets.header(sheet, h) for h in (_("指标"), _("数值"), _("计算"))])
     for name, value, note in rows:
         if isinstance(value, float):
             cell = WriteOnlyCell(sheet, value=value)

@@ -87,6 +87,14 @@ def test_department_report_is_for_its_liaisons_and_the_center(
     assert response.status_code == status
 
 
+@pytest.mark.parametrize(
+    ("name", "status"), [("liaison", 403), ("reception", 403), ("leader", 200), ("coordinator", 200)]
+)
+def test_full_lists_are_for_the_center(client, request, name, status):
+    response = get(client, who(request, name), reverse("supervision:reports_list", args=["leader-orders"]))
+    assert response.status_code == status
+
+
 def test_an_unknown_department_is_404(client, leader):
     assert get(client, leader, reverse("supervision:reports_department", args=["nowhere"])).status_code == 404
 
