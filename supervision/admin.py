@@ -93,5 +93,6 @@ class CallbackRoundAdmin(ReadOnlyAdmin):
 class OrderSequenceAdmin(ReadOnlyAdmin):
     list_display = ("year", "last_number")
 
+
 # The report thresholds' admin lives with the reports.
 from .reports import admin as reports_admin  # noqa: E402, F401
