@@ -217,7 +217,11 @@ class Case(FSMModelMixin, TimeStampedModel):
         verbose_name = _("案件")
         verbose_name_plural = _("案件")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["lead_department", "state"], name="case_dept_state")]
+        indexes = [
+            models.Index(fields=["lead_department", "state"], name="case_dept_state"),
+            # Leaders' reports: "accepted in the period" joins the other period conditions.
+            models.Index(fields=["accepted_at"], name="case_accepted_at"),
+        ]
 
     def __str__(self):
         return f"{self.code_display} {self.title}"
@@ -461,6 +465,8 @@ class CaseEvent(models.Model):
         verbose_name = _("流转记录")
         verbose_name_plural = _("流转记录")
         ordering = ["created_at", "id"]
+        # Reports count reworked cases (send_back / reopen events) without hashing every event.
+        indexes = [models.Index(fields=["transition", "case"], name="caseevent_transition_case")]
 
     def __str__(self):
         return f"{self.case_id} {self.transition}: {self.from_state}→{self.to_state}"
