@@ -11,6 +11,7 @@ from .orders import (
     SupervisionOrder,
     SupervisionOrderEvent,
 )
+from .reports import ReportThresholds
 
 __all__ = [
     "MAX_ATTEMPTS",
@@ -23,6 +24,7 @@ __all__ = [
     "OrderStatus",
     "Reason",
     "Reminder",
+    "ReportThresholds",
     "SupervisionOrder",
     "SupervisionOrderEvent",
 ]

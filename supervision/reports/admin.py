@@ -1,8 +1,6 @@
-"""Admin for the report thresholds: one row, which administrators may change but not delete."""
+"""Admin for the report thresholds: one row, which administrators may add once and change, never delete."""
 
 from django.contrib import admin
-from django.shortcuts import redirect
-from django.urls import reverse
 
 from ..models.reports import ReportThresholds
 
@@ -17,12 +15,3 @@ class ReportThresholdsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def changelist_view(self, request, extra_context=None):
-        """Go straight to the one row (or to adding it, the first time)."""
-        thresholds = ReportThresholds.objects.first()
-        if thresholds is None:
-            if not self.has_add_permission(request):
-                return super().changelist_view(request, extra_context)
-            return redirect(reverse("admin:supervision_reportthresholds_add"))
-        return redirect(reverse("admin:supervision_reportthresholds_change", args=[thresholds.pk]))

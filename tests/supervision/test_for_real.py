@@ -124,7 +124,7 @@ def test_a_worker_process_runs_the_sweep_sent_through_redis(
     try:
         with broker(broker_url):
             result = sweep_deadlines.apply_async(queue=queue)
-            summary = result.get(timeout=90, interval=0.5)
+            summary = result.get(timeout=90, interval=0.5, disable_sync_subtasks=False)
     finally:
         worker.terminate()
         try:
@@ -180,7 +180,7 @@ def test_intake_succeeds_with_the_broker_down_and_a_later_sweep_catches_up(
 
     # The broker is back: the next sweep looks at the state, not at what it missed, and catches up.
     with time_machine.travel(case.accept_by + dt.timedelta(days=2), tick=False):
-        summary = sweep_deadlines.delay().get()
+        summary = sweep_deadlines.delay().get(disable_sync_subtasks=False)
     assert summary["orders"] == 1
     order = SupervisionOrder.objects.get()
     assert (order.case, order.deadline) == (case, case.accept_by)
