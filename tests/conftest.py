@@ -1,14 +1,32 @@
 """Fixtures shared by the whole suite."""
 
+import datetime as dt
 import os
 
 import pytest
+import time_machine
 from django.db import connection
 
 from cases.services import PartyData, case_create
 from departments.models import Role
 
 from .factories import CenterFactory, DepartmentFactory, StaffFactory
+
+
+# The suite's "now": a fixed, ordinary working day in Shanghai, so no test depends on the day it
+# runs. ZONGZHI_TEST_NOW moves it (an ISO 8601 moment), or "real" keeps the system clock — the
+# libfaketime pass in .ci/run uses "real" to run every test at an awkward moment of the calendar.
+SUITE_NOW = os.environ.get("ZONGZHI_TEST_NOW", "").strip() or "2026-11-18T10:00:00+08:00"
+
+
+@pytest.fixture(autouse=True)
+def _suite_now(request):
+    """Fix "now" for every test (the clock still ticks) unless it is marked ``real_time``."""
+    if SUITE_NOW == "real" or request.node.get_closest_marker("real_time"):
+        yield None
+        return
+    with time_machine.travel(dt.datetime.fromisoformat(SUITE_NOW), tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

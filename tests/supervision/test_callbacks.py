@@ -195,10 +195,12 @@ def callback_for(assigned, liaison, coordinator):
 
     def make(*, evaluated: str = ""):
         case = assigned(colour=RiskColour.YELLOW, when=at(2026, 10, 12, 10), accept_at=at(2026, 10, 12, 11))
-        case = case_submit_result(case=case, actor=liaison, result="已调解，工资已发放。")
-        case = case_close(case=case, actor=coordinator)
+        with time_machine.travel(at(2026, 10, 20, 15), tick=False):
+            case = case_submit_result(case=case, actor=liaison, result="已调解，工资已发放。")
+            case = case_close(case=case, actor=coordinator)
         if evaluated:
-            evaluation_record(case=case, actor=None, rating=evaluated)
+            with time_machine.travel(at(2026, 10, 25, 15), tick=False):
+                evaluation_record(case=case, actor=None, rating=evaluated)
         with time_machine.travel(at(2026, 12, 1, 9), tick=False):
             round, _ = callback_round_sample(month=case.closed_at.date().replace(day=1), size=1)
         return round.callbacks.get()
