@@ -12,7 +12,6 @@ from departments.models import Role
 
 from .factories import CenterFactory, DepartmentFactory, StaffFactory
 
-
 # The suite's "now": a fixed, ordinary working day in Shanghai, so no test depends on the day it
 # runs. ZONGZHI_TEST_NOW moves it (an ISO 8601 moment), or "real" keeps the system clock — the
 # libfaketime pass in .ci/run uses "real" to run every test at an awkward moment of the calendar.
