@@ -1,0 +1,96 @@
+"""Query filters of the supervision API (orders and callbacks)."""
+
+import datetime as dt
+import re
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cases.codes import InvalidCaseCode, normalize_code
+from common.api import StrictFilterSetMixin
+
+from ..models import Callback, Level, OrderStatus, SupervisionOrder
+from .serializers import EARLIEST, LATEST, MAX_ID
+
+# --- Filters --------------------------------------------------------------------------------------
+
+
+class CaseCodeField(forms.CharField):
+    """A case code in any grouping or case, normalised; a mistyped one is a field error."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        try:
+            return normalize_code(value)
+        except InvalidCaseCode as exc:
+            raise forms.ValidationError(str(exc.message), code=exc.code) from None
+
+
+class CaseCodeFilter(django_filters.CharFilter):
+    field_class = CaseCodeField
+
+
+def _department_lookup(value: str) -> dict | None:
+    value = value.strip()
+    if value.isdigit():
+        return {"department_id": int(value)} if int(value) <= MAX_ID else None
+    return {"department__slug": value}
+
+
+class OrderFilter(StrictFilterSetMixin, django_filters.FilterSet):
+    case = CaseCodeFilter(field_name="case__code", max_length=40, help_text="案件编号（任意分组）。")
+    department = django_filters.CharFilter(
+        method="filter_department", max_length=40, help_text="被督办单位的 id 或标识（slug）。"
+    )
+    status = django_filters.ChoiceFilter(
+        choices=[*OrderStatus.choices, ("open", gettext_lazy("未结（待答复或待核查）"))],
+        method="filter_status",
+    )
+    level = django_filters.ChoiceFilter(choices=Level.choices)
+
+    class Meta:
+        model = SupervisionOrder
+        fields = []
+
+    def filter_department(self, queryset, name, value):
+        lookup = _department_lookup(value)
+        return queryset.filter(**lookup) if lookup else queryset.none()
+
+    def filter_status(self, queryset, name, value):
+        if value == "open":
+            return queryset.open()
+        return queryset.filter(status=value)
+
+
+class MonthField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        if not re.fullmatch(r"\d{4}-\d{1,2}", value.strip()):
+            raise forms.ValidationError(_("月份格式应为 YYYY-MM，如 2026-10。"), code="month")
+        try:
+            year, month = (int(part) for part in value.strip().split("-"))
+            month_start = dt.date(year, month, 1)
+        except ValueError:
+            raise forms.ValidationError(_("月份格式应为 YYYY-MM，如 2026-10。"), code="month") from None
+        if not EARLIEST <= month_start <= LATEST:
+            raise forms.ValidationError(_("日期应在 2000 年至 2099 年之间。"), code="invalid")
+        return month_start
+
+
+class MonthFilter(django_filters.Filter):
+    field_class = MonthField
+
+
+class CallbackFilter(StrictFilterSetMixin, django_filters.FilterSet):
+    month = MonthFilter(field_name="round__month", help_text="回访批次的月份，YYYY-MM。")
+    status = django_filters.ChoiceFilter(choices=Callback.Status.choices)
+
+    class Meta:
+        model = Callback
+        fields = []
