@@ -1,4 +1,4 @@
-"""Supervision pages; for now the party's closing evaluation posted from the tracking page."""
+"""The party's closing evaluation, posted from the public tracking page."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -12,7 +12,7 @@ from cases.models import Case, Evaluation, State
 from cases.views.tracking import EvaluationForm, find_case, is_verified, render_unverified, render_verified
 from common.exceptions import DomainError
 
-from .services import evaluation_record
+from ..services import evaluation_record
 
 
 @never_cache

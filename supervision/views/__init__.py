@@ -1,0 +1,1 @@
+"""Supervision pages: ``public`` (the party's evaluation), ``staff`` (orders, case panel), ``callbacks``."""
