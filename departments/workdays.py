@@ -64,10 +64,16 @@ def add_working_days(day: dt.date, count: int) -> dt.date:
 
 
 def years_missing_data(today: dt.date) -> list[int]:
-    """Return this year and next if neither the package nor the administrators cover them."""
+    """Return this year and next if neither the package nor the administrators cover them.
+
+    Always one query, whatever the date: pages that show the warning keep a fixed query count.
+    """
     _, last = official_year_range()
-    missing = []
-    for year in (today.year, today.year + 1):
-        if year > last and not CalendarDay.objects.filter(date__year=year).exists():
-            missing.append(year)
-    return missing
+    years = (today.year, today.year + 1)
+    loaded = {
+        day.year
+        for day in CalendarDay.objects.filter(
+            date__gte=dt.date(years[0], 1, 1), date__lte=dt.date(years[-1], 12, 31)
+        ).dates("date", "year")
+    }
+    return [year for year in years if year > last and year not in loaded]
