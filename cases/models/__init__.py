@@ -1,0 +1,31 @@
+"""Cases, their parties, handling records, evaluations and the append-only transition log.
+
+Modules: choices (states, colours, categories…), case (the case and its state machine),
+parties, records (handling records, evaluations, events, attachments, visits) and
+notifications (staff notices and SMS). Everything is re-exported here.
+"""
+
+from .case import Case, CaseQuerySet, CaseSequence  # noqa: F401
+from .choices import (  # noqa: F401
+    OPEN_STATES,
+    WITH_DEPARTMENT_STATES,
+    Category,
+    Rating,
+    RedirectTarget,
+    ResultKind,
+    RiskColour,
+    Source,
+    State,
+    new_tracking_key,
+)
+from .notifications import Notification, SmsMessage  # noqa: F401
+from .parties import Party  # noqa: F401
+from .records import (  # noqa: F401
+    TRANSITION_LABELS,
+    Attachment,
+    CaseEvent,
+    Evaluation,
+    HandlingRecord,
+    Visit,
+    attachment_upload_to,
+)

@@ -1,0 +1,263 @@
+"""The case (一案一码), its code sequence and its lifecycle state machine."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
+
+from common.models import TimeStampedModel
+from departments.models import Center, Department, Desk, Service, ServicePackage
+
+from ..codes import display_code
+from .choices import (
+    OPEN_STATES,
+    Category,
+    RedirectTarget,
+    ResultKind,
+    RiskColour,
+    Source,
+    State,
+    new_tracking_key,
+)
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(state__in=OPEN_STATES)
+
+
+class CaseSequence(models.Model):
+    """The last case number used for a county and year (township sub-centers share it)."""
+
+    county_code = models.CharField(max_length=6)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("案件编号序列")
+        verbose_name_plural = _("案件编号序列")
+        constraints = [models.UniqueConstraint(fields=["county_code", "year"], name="case_sequence_unique")]
+
+    def __str__(self):
+        return f"{self.county_code}/{self.year}: {self.last_number}"
+
+
+class Case(FSMModelMixin, TimeStampedModel):
+    """One matter, one code (一案一码)."""
+
+    code = models.CharField(_("案件编号"), max_length=17, unique=True, editable=False)
+    center = models.ForeignKey(
+        Center, verbose_name=_("受理中心"), on_delete=models.PROTECT, related_name="cases"
+    )
+    desk = models.ForeignKey(
+        Desk,
+        verbose_name=_("受理窗口"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+    )
+    title = models.CharField(_("事项"), max_length=120)
+    description = models.TextField(_("事项描述"))
+    category = models.CharField(_("类别"), max_length=30, choices=Category.choices, db_index=True)
+    source = models.CharField(_("来源"), max_length=20, choices=Source.choices, default=Source.WALK_IN)
+    location = models.CharField(_("发生地点"), max_length=200, blank=True)
+    requested_services = models.ManyToManyField(
+        Service, verbose_name=_("申请服务"), blank=True, related_name="requested_by_cases"
+    )
+    risk_colour = models.CharField(
+        _("风险等级"), max_length=10, choices=RiskColour.choices, blank=True, db_index=True
+    )
+    proposed_colour = models.CharField(
+        _("建议风险等级"), max_length=10, choices=RiskColour.choices, blank=True
+    )
+    colour_reason = models.CharField(_("风险等级理由"), max_length=200, blank=True)
+    package = models.ForeignKey(
+        ServicePackage,
+        verbose_name=_("服务套餐"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    lead_department = models.ForeignKey(
+        Department,
+        verbose_name=_("牵头单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_cases",
+    )
+    co_departments = models.ManyToManyField(
+        Department, verbose_name=_("协办单位"), blank=True, related_name="co_cases"
+    )
+    instructions = models.TextField(_("交办意见"), blank=True)
+    accept_by = models.DateTimeField(_("签收期限"), null=True, blank=True, db_index=True)
+    due_by = models.DateTimeField(_("办结期限"), null=True, blank=True, db_index=True)
+    assigned_at = models.DateTimeField(_("交办时间"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("办结提交时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True, db_index=True)
+    result = models.TextField(_("办理结果"), blank=True)
+    result_kind = models.CharField(_("结果类型"), max_length=20, choices=ResultKind.choices, blank=True)
+    agreement_terms = models.TextField(_("调解协议条款"), blank=True)
+    judicial_confirmation = models.BooleanField(
+        _("申请司法确认"), default=False, help_text=_("调解协议送人民法院司法确认。")
+    )
+    redirect_target = models.CharField(
+        _("引导去向"), max_length=20, choices=RedirectTarget.choices, blank=True
+    )
+    state = FSMField(
+        _("状态"), max_length=20, choices=State.choices, default=State.RECEIVED, protected=True, db_index=True
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+    tracking_key = models.CharField(_("查询密钥"), max_length=32, default=new_tracking_key, editable=False)
+    is_problem = models.BooleanField(_("问题工单"), default=False, db_index=True)
+    is_collective = models.BooleanField(_("集体访"), default=False)
+    people_count = models.PositiveSmallIntegerField(_("来访人数"), default=1)
+    intake_key = models.CharField(
+        _("登记令牌"),
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("受理表单的一次性令牌：重复提交不会生成第二个案件。"),
+    )
+    return_count = models.PositiveSmallIntegerField(_("退回次数"), default=0)
+    send_back_count = models.PositiveSmallIntegerField(_("审核退回次数"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("案件")
+        verbose_name_plural = _("案件")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["lead_department", "state"], name="case_dept_state"),
+            # Leaders' reports: "accepted in the period" joins the other period conditions.
+            models.Index(fields=["accepted_at"], name="case_accepted_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.code_display} {self.title}"
+
+    @property
+    def code_display(self) -> str:
+        return display_code(self.code)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def current_deadline(self):
+        """The deadline running now: acceptance while assigned, handling while with a department."""
+        if self.state == State.ASSIGNED:
+            return self.accept_by
+        if self.state in (State.HANDLING, State.SUPERVISED):
+            return self.due_by
+        return None
+
+    @property
+    def shown_colour(self) -> str:
+        """The assessed colour, or the intake's proposal until the case is assessed."""
+        return self.risk_colour or self.proposed_colour
+
+    def get_absolute_url(self) -> str:
+        return reverse("tracking:case", args=[self.code])
+
+    def tracking_url(self, *, with_key: bool = True) -> str:
+        """Return the public link a party opens; with the key it is the receipt's QR link."""
+        url = f"{settings.PUBLIC_BASE_URL}/t/{self.code}/"
+        return f"{url}?k={self.tracking_key}" if with_key else url
+
+    # --- Transitions: they only guard and change state; services do the rest. ---------------
+
+    @transition(field=state, source=State.RECEIVED, target=State.ASSESSING)
+    def start_assessment(self) -> None:
+        """Start assessing the matter (研判)."""
+
+    @transition(field=state, source=State.ASSESSING, target=State.ASSIGNED)
+    def assign(self, *, risk_colour, lead_department, package, instructions, accept_by, due_by, now) -> None:
+        """Hand the case to its lead department (交办)."""
+        self.risk_colour = risk_colour
+        self.lead_department = lead_department
+        self.package = package
+        self.instructions = instructions
+        self.accept_by = accept_by
+        self.due_by = due_by
+        self.assigned_at = now
+        self.accepted_at = None
+
+    @transition(field=state, source=State.ASSIGNED, target=State.HANDLING)
+    def accept(self, *, now) -> None:
+        """Accept the assignment (签收)."""
+        self.accepted_at = now
+
+    @transition(field=state, source=State.ASSIGNED, target=State.ASSESSING)
+    def return_to_center(self) -> None:
+        """Return the case to the center as not theirs (退回)."""
+        self.return_count += 1
+
+    @transition(field=state, source=[State.ASSIGNED, State.HANDLING], target=State.SUPERVISED)
+    def supervise(self) -> None:
+        """Put the case under an open supervision order (督办)."""
+
+    @transition(field=state, source=State.SUPERVISED, target=State.HANDLING)
+    def end_supervision(self) -> None:
+        """Return to ordinary handling once no supervision order is open."""
+
+    @transition(field=state, source=[State.HANDLING, State.SUPERVISED], target=State.REVIEWING)
+    def submit_result(self, *, result, now) -> None:
+        """Submit the handling result for review (办结)."""
+        self.result = result
+        self.submitted_at = now
+
+    @transition(field=state, source=State.REVIEWING, target=State.HANDLING)
+    def send_back(self) -> None:
+        """Send the result back to the department (审核退回)."""
+        self.send_back_count += 1
+
+    @transition(field=state, source=State.REVIEWING, target=State.CLOSED)
+    def close(self, *, now) -> None:
+        """Close the case (结案)."""
+        self.closed_at = now
+
+    @transition(field=state, source=State.CLOSED, target=State.EVALUATED)
+    def evaluate(self) -> None:
+        """Record that the party has evaluated the result (评价)."""
+
+    @transition(
+        field=state,
+        source=[State.CLOSED, State.EVALUATED],
+        target=RETURN_VALUE(State.HANDLING, State.SUPERVISED),
+    )
+    def reopen(self, *, supervised: bool) -> str:
+        """Reopen a closed case for more handling, under supervision if an order is open."""
+        self.closed_at = None
+        return State.SUPERVISED if supervised else State.HANDLING
+
+    @transition(field=state, source=[State.RECEIVED, State.ASSESSING], target=State.REJECTED)
+    def reject(self, *, redirect_target) -> None:
+        """Refuse the matter or direct the party elsewhere (不予受理 / 引导)."""
+        self.redirect_target = redirect_target
+
+    @transition(field=state, source=list(OPEN_STATES), target=State.WITHDRAWN)
+    def withdraw(self) -> None:
+        """Record that the party withdrew the matter (撤回)."""
+
+    @transition(
+        field=state, source=[State.ASSESSING, State.HANDLING, State.SUPERVISED], target=State.ESCALATED
+    )
+    def escalate(self) -> None:
+        """Escalate the case to the city level (上报)."""
