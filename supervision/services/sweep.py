@@ -29,12 +29,12 @@ from django.utils.translation import gettext as _
 
 from cases.codes import display_code
 from cases.models import Case, Notification, RiskColour, State
+from departments.deadlines import DeadlineTable, reminder_moment
 from departments.models import Stage
 
 from .. import notify
 from ..expressions import ShareOfTimePassed
 from ..models import Level, OrderStatus, Reason, Reminder, SupervisionOrder, SupervisionOrderEvent
-from ..policy import PolicyTable, reminder_moment
 from ..webhooks import ORDER_ISSUED, ORDER_RAISED, WebhookBatch, payload
 from .orders import allocate_order_numbers, cases_supervise_in_bulk, default_action, site_language
 
@@ -119,7 +119,7 @@ class _Sweep:
     def __init__(self, now: dt.datetime):
         self.now = now
         self.token = uuid.uuid4()
-        self.policy = PolicyTable()
+        self.policy = DeadlineTable()
         self.texts = _Texts()
         self.webhooks = WebhookBatch()
         self.result = SweepResult()

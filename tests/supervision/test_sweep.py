@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from cases.models import CaseEvent, Notification, RiskColour, State
 from cases.services import case_assign, case_return_to_center, case_start_assessment
+from departments.deadlines import DeadlineTable
 from departments.models import DeadlineRule, Stage
 from supervision.models import Level, OrderStatus, Reason, Reminder, SupervisionOrder, SupervisionOrderEvent
-from supervision.policy import PolicyTable
 
 from .conftest import Position, at, sweep_at
 
@@ -248,7 +248,7 @@ def test_cases_in_other_states_are_left_alone(new_case, coordinator):
     )
 
 
-def test_the_policy_table_agrees_with_deadline_for(center):
+def test_the_deadline_table_agrees_with_deadline_for(center):
     from departments.deadlines import deadline_for
     from departments.models import Service, ServicePackage
 
@@ -265,10 +265,11 @@ def test_the_policy_table_agrees_with_deadline_for(center):
     DeadlineRule.objects.create(
         colour="red", stage=Stage.RESPOND, amount=6, unit=DeadlineRule.Unit.HOURS, service=arbitration
     )
-    table = PolicyTable()
+    DeadlineRule.objects.filter(stage=Stage.ASSESS, colour="yellow").delete()  # the fallback applies
+    table = DeadlineTable()
     for start in (at(2026, 9, 24, 10), at(2026, 9, 30, 16, 30)):
-        for stage in (Stage.ACCEPT, Stage.HANDLE, Stage.RESPOND):
-            for colour in ("red", "yellow", "blue"):
+        for stage in (Stage.ASSESS, Stage.ACCEPT, Stage.HANDLE, Stage.RESPOND):
+            for colour in ("red", "yellow", "blue", ""):  # "": not yet assessed
                 for package_id, services in ((None, []), (package.pk, [arbitration])):
                     for category in ("labour", "petition"):
                         expected = deadline_for(
