@@ -5,12 +5,24 @@ from dataclasses import dataclass
 
 from django.db.models import Case as DbCase
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When
+from django.utils import timezone
 
 from departments.models import Department
 
 from .models import OPEN_STATES, Case, CaseEvent, RiskColour, State
 
 DUE_SOON = dt.timedelta(days=2)
+RECENTLY_CLOSED_DAYS = 30
+
+
+def recently_closed_since(now: dt.datetime) -> dt.datetime:
+    """Return the start of the desk's "closed in the last 30 days": local midnight 30 days ago.
+
+    Whole local days, so a case closed late on a day leaves the list on the same date as one
+    closed in the morning, whatever the server's own time zone.
+    """
+    first_day = timezone.localdate(now) - dt.timedelta(days=RECENTLY_CLOSED_DAYS)
+    return timezone.make_aware(dt.datetime.combine(first_day, dt.time.min), timezone.get_current_timezone())
 
 
 def overdue_q(now: dt.datetime) -> Q:
@@ -131,7 +143,7 @@ def department_dashboard(*, department: Department, now: dt.datetime) -> Dashboa
     )
     closed = list(
         Case.objects.filter(
-            mine, state__in=[State.CLOSED, State.EVALUATED], closed_at__gte=now - dt.timedelta(days=30)
+            mine, state__in=[State.CLOSED, State.EVALUATED], closed_at__gte=recently_closed_since(now)
         )
         .select_related("lead_department")
         .order_by("-closed_at", "-id")

@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
@@ -42,7 +43,7 @@ def validate_id_number(value: str) -> None:
         birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         birth = None
-    if birth is None or birth.year < 1900 or birth > dt.date.today():
+    if birth is None or birth.year < 1900 or birth > timezone.localdate():
         raise ValidationError(_("身份证号中的出生日期（第 7–14 位）无效。"), code="id_birth")
     expected = id_number_check_character(value[:17])
     if value[17] != expected:
