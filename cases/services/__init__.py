@@ -1,0 +1,70 @@
+"""Every write to a case goes through one of these services, for the web pages and the API alike.
+
+Each service checks the actor's role (and department), locks the case row, refuses a stale
+view of the case (someone else changed it meanwhile), fires the django-fsm transition, saves
+with update_fields, writes its :class:`CaseEvent` in the same transaction and queues
+notifications after commit. Modules: intake (codes, intake, repeat visits), lifecycle
+(one service per transition), records (handling records, attachments); base holds the
+shared transition machinery. Everything public is re-exported here.
+"""
+
+from .intake import (
+    COLLECTIVE_PEOPLE,
+    MAX_REPRESENTATIVES,
+    REPEAT_WINDOW,
+    PartyData,
+    case_create,
+    case_record_visit,
+    default_center,
+    next_case_number,
+    propose_colour,
+    stronger_colour,
+)
+from .lifecycle import (
+    assignment_deadlines,
+    case_accept,
+    case_assign,
+    case_close,
+    case_end_supervision,
+    case_escalate,
+    case_evaluate,
+    case_reject,
+    case_reopen,
+    case_return_to_center,
+    case_send_back,
+    case_start_assessment,
+    case_submit_result,
+    case_supervise,
+    case_withdraw,
+)
+from .records import attachment_add, handling_record_add
+
+__all__ = [
+    "COLLECTIVE_PEOPLE",
+    "MAX_REPRESENTATIVES",
+    "REPEAT_WINDOW",
+    "PartyData",
+    "assignment_deadlines",
+    "attachment_add",
+    "case_accept",
+    "case_assign",
+    "case_close",
+    "case_create",
+    "case_end_supervision",
+    "case_escalate",
+    "case_evaluate",
+    "case_record_visit",
+    "case_reject",
+    "case_reopen",
+    "case_return_to_center",
+    "case_send_back",
+    "case_start_assessment",
+    "case_submit_result",
+    "case_supervise",
+    "case_withdraw",
+    "default_center",
+    "handling_record_add",
+    "next_case_number",
+    "propose_colour",
+    "stronger_colour",
+]

@@ -1,0 +1,137 @@
+"""The machinery every case service shares: firing a transition under a row lock, the event log, guards."""
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import can_proceed
+
+from common.exceptions import ConcurrentChange, InvalidTransition
+from departments.models import Role
+from departments.permissions import require_liaison_of, require_role
+from integrations.services import webhook_emit
+
+from ..models import (
+    Case,
+    CaseEvent,
+    RiskColour,
+)
+from ..permissions import LEAD_LIAISON, TRANSITION_ROLES
+from ..tasks import notify_case_event
+
+PROBLEM_THRESHOLD = 3
+
+
+# --- The lifecycle ----------------------------------------------------------------------------
+
+
+def _transition(
+    case: Case,
+    *,
+    actor,
+    name: str,
+    fire: Callable[[Case], None],
+    fields: Sequence[str] = (),
+    reason: str = "",
+    data: dict | None = None,
+    guard: Callable[[Case], None] | None = None,
+    now: dt.datetime | None = None,
+) -> Case:
+    """Lock the case, check it is unchanged and in a state that allows ``name``, fire, log."""
+    locked = Case.objects.select_for_update(of=("self",)).select_related("lead_department").get(pk=case.pk)
+    if locked.version != case.version:
+        raise ConcurrentChange()
+    if not can_proceed(getattr(locked, name)):
+        raise InvalidTransition(
+            _("案件处于“%(state)s”状态，不能执行此操作。") % {"state": locked.get_state_display()},
+            code="invalid_transition",
+        )
+    # After the state check: the lead department the guard checks exists only once assigned.
+    if guard is not None:
+        guard(locked)
+    from_state = locked.state
+    fire(locked)
+    locked.version += 1
+    locked.save(update_fields=["state", "version", "updated_at", *fields])
+    _log(locked, actor, name, from_state, locked.state, reason=reason, data=data, now=now)
+    return locked
+
+
+def _log(case, actor, name, from_state, to_state, *, reason="", data=None, now=None) -> CaseEvent:
+    event = CaseEvent.objects.create(
+        case=case,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        transition=name,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        data=data or {},
+        created_at=now or timezone.now(),
+    )
+    # A lambda, not functools.partial: Django's robust path logs func.__qualname__, which a partial lacks.
+    transaction.on_commit(lambda: notify_case_event.delay(event.pk), robust=True)
+    webhook_emit(
+        event_type="case.created" if name == "create" else "case.transition",
+        event_id=f"case-event-{event.pk}",
+        payload={
+            "event_id": event.pk,
+            "case": case.code,
+            "transition": name,
+            "from_state": from_state,
+            "to_state": to_state,
+            "risk_colour": case.risk_colour,
+            "lead_department": case.lead_department.slug if case.lead_department_id else None,
+            "created_at": event.created_at.isoformat(),
+        },
+    )
+    return event
+
+
+def _required(value: str, field: str, message=None) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message or _("请填写原因。")})
+    return value
+
+
+def _require_may(actor, name: str) -> None:
+    """Check the actor's role against the transition table (the department is checked on the case)."""
+    roles = [r for r in TRANSITION_ROLES[name] if r != LEAD_LIAISON]
+    if LEAD_LIAISON in TRANSITION_ROLES[name]:
+        roles.append(Role.LIAISON)
+    require_role(actor, *roles)
+
+
+def _lead_liaison(actor):
+    def guard(case: Case) -> None:
+        require_liaison_of(actor, case.lead_department)
+
+    return guard
+
+
+# --- Problem cases ----------------------------------------------------------------------------
+
+
+def _refresh_problem_flag(case: Case) -> None:
+    """Flag a case returned or sent back three times, or handed across three departments."""
+    if case.is_problem:
+        return
+    departments = {
+        (e.get("lead_department") or "")
+        for e in case.events.filter(transition="assign").values_list("data", flat=True)
+    }
+    departments.discard("")
+    if case.return_count + case.send_back_count >= PROBLEM_THRESHOLD or len(departments) >= PROBLEM_THRESHOLD:
+        Case.objects.filter(pk=case.pk).update(is_problem=True, risk_colour=RiskColour.RED)
+        case.is_problem, case.risk_colour = True, RiskColour.RED
+        _log(
+            case,
+            None,
+            "flag_problem",
+            case.state,
+            case.state,
+            reason=str(_("退回或改派次数达到 %(n)s 次，列为问题工单。") % {"n": PROBLEM_THRESHOLD}),
+        )

@@ -1,0 +1,254 @@
+"""Intake (受理): case codes, recording a new case with its parties, repeat and collective visits."""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from common.exceptions import InvalidTransition
+from departments.models import Center, Desk, Role, Service
+from departments.permissions import require_role
+
+from ..codes import make_code
+from ..models import (
+    Case,
+    CaseSequence,
+    Party,
+    RiskColour,
+    Visit,
+)
+from ..selectors import repeat_visit_counts
+from .base import _log
+
+
+@dataclass(frozen=True)
+class PartyData:
+    """What the desk or an API client says about one party."""
+
+    name: str
+    phone: str = ""
+    id_number: str = ""
+    role: str = Party.Role.APPLICANT
+    is_representative: bool = False
+    address: str = ""
+
+
+# --- Codes ------------------------------------------------------------------------------------
+
+
+def next_case_number(*, county_code: str, year: int) -> int:
+    """Take the next number of the county's yearly sequence inside the current transaction.
+
+    One upsert that locks the sequence row until commit: concurrent intakes queue behind it,
+    so numbers never repeat, and a rolled-back intake gives its number back (no gaps).
+    """
+    table = CaseSequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (county_code, year, last_number) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (county_code, year) DO UPDATE SET last_number = {table}.last_number + 1 "
+            "RETURNING last_number",
+            [county_code, year],
+        )
+        return cursor.fetchone()[0]
+
+
+def default_center() -> Center:
+    """Return the county center this deployment runs."""
+    from django.conf import settings
+
+    return Center.objects.get(code=settings.ZONGZHI_COUNTY_CODE)
+
+
+# --- Intake -----------------------------------------------------------------------------------
+
+
+MAX_REPRESENTATIVES = 5
+
+
+@transaction.atomic
+def case_create(
+    *,
+    actor,
+    title: str,
+    description: str,
+    category: str,
+    source: str,
+    parties: Sequence[PartyData],
+    location: str = "",
+    center: Center | None = None,
+    desk: Desk | None = None,
+    requested_services: Sequence[Service] = (),
+    proposed_colour: str = "",
+    colour_reason: str = "",
+    is_collective: bool = False,
+    people_count: int | None = None,
+    intake_key: str | None = None,
+) -> Case:
+    """Record a new matter and give it its code (受理).
+
+    ``intake_key`` makes a submission idempotent: a form posted twice gives the first case back.
+    The risk colour proposed by repeat visits (3 in 90 days: yellow, 5: red) and by collective
+    visits (5 people or more: red) is added here, so every channel applies the same rule.
+    """
+    require_role(actor, Role.RECEPTION, Role.COORDINATOR, Role.ADMIN)
+    if intake_key and (existing := Case.objects.filter(intake_key=intake_key).first()):
+        return existing
+    if not parties:
+        raise ValidationError({"parties": _("至少登记一名当事人。")})
+    if sum(1 for p in parties if p.is_representative) > MAX_REPRESENTATIVES:
+        raise ValidationError({"parties": _("集体访最多推选 5 名代表。")})
+    people_count = max(people_count or 0, len(parties))
+    center = center or default_center()
+    now = timezone.now()
+    case = Case(
+        center=center,
+        desk=desk,
+        title=title,
+        description=description,
+        category=category,
+        source=source,
+        location=location,
+        created_by=actor,
+        is_collective=is_collective or people_count >= COLLECTIVE_PEOPLE,
+        people_count=people_count,
+        intake_key=intake_key or None,
+    )
+    case.full_clean(
+        exclude=["code", "state", "center", "desk", "created_by", "package", "lead_department", "intake_key"]
+    )
+    party_rows = [
+        Party(
+            name=p.name,
+            phone=p.phone,
+            id_number=p.id_number,
+            role=p.role,
+            is_representative=p.is_representative,
+            address=p.address,
+            order=i,
+        )
+        for i, p in enumerate(parties)
+    ]
+    errors = {}
+    for i, party in enumerate(party_rows):
+        try:
+            party.full_clean(exclude=["case"])
+        except ValidationError as exc:
+            errors.update({f"parties[{i}].{field}": msgs for field, msgs in exc.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+
+    visits = 1 + max(
+        repeat_visit_counts(
+            phones=[p.phone for p in party_rows], id_numbers=[p.id_number for p in party_rows], now=now
+        ).values(),
+        default=0,
+    )
+    colour, reason = stronger_colour(
+        (proposed_colour, colour_reason), propose_colour(visits=visits, people=people_count)
+    )
+    case.proposed_colour, case.colour_reason = colour, reason
+
+    year = timezone.localtime(now).year
+    county = center.county
+    try:
+        with transaction.atomic():
+            case.code = make_code(county.code, year, next_case_number(county_code=county.code, year=year))
+            case.save()
+    except IntegrityError:
+        # The same form, posted twice at once: the first one won; its number is not consumed twice.
+        if intake_key and (existing := Case.objects.filter(intake_key=intake_key).first()):
+            return existing
+        raise
+    for party in party_rows:
+        party.case = case
+    Party.objects.bulk_create(party_rows)
+    if requested_services:
+        through = Case.requested_services.through
+        through.objects.bulk_create([through(case_id=case.pk, service_id=s.pk) for s in requested_services])
+    _log(
+        case,
+        actor,
+        "create",
+        "",
+        case.state,
+        now=now,
+        data={"proposed_colour": colour, "colour_reason": reason} if colour else None,
+    )
+    return case
+
+
+# --- Repeat and collective visits -------------------------------------------------------------
+
+REPEAT_WINDOW = dt.timedelta(days=90)
+REPEAT_YELLOW, REPEAT_RED = 3, 5
+COLLECTIVE_PEOPLE = 5
+_SEVERITY = {"": 0, RiskColour.BLUE: 1, RiskColour.YELLOW: 2, RiskColour.RED: 3}
+
+
+def propose_colour(*, visits: int, people: int) -> tuple[str, str]:
+    """Return the colour proposed by visits in 90 days (this one included) and head count."""
+    if people >= COLLECTIVE_PEOPLE:
+        return RiskColour.RED, str(_("集体访 %(n)s 人（5 人及以上建议红色）") % {"n": people})
+    if visits >= REPEAT_RED:
+        return RiskColour.RED, str(_("90 日内第 %(n)s 次来访（5 次及以上建议红色）") % {"n": visits})
+    if visits >= REPEAT_YELLOW:
+        return RiskColour.YELLOW, str(_("90 日内第 %(n)s 次来访（3 次及以上建议黄色）") % {"n": visits})
+    return "", ""
+
+
+def stronger_colour(first: tuple[str, str], second: tuple[str, str]) -> tuple[str, str]:
+    """Return whichever (colour, reason) is the more severe."""
+    return second if _SEVERITY[second[0]] > _SEVERITY[first[0]] else first
+
+
+@transaction.atomic
+def case_record_visit(
+    *, case: Case, actor, visitor: PartyData, desk: Desk | None = None, people_count: int = 1, note: str = ""
+) -> Visit:
+    """Record a return visit on an open case (no new code), raising its colour if visits warrant it."""
+    require_role(actor, Role.RECEPTION, Role.COORDINATOR, Role.ADMIN)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if not case.is_open:
+        raise InvalidTransition(_("该案件已办结或终止，请登记为新案件。"))
+    visit = Visit(
+        case=case,
+        desk=desk,
+        recorded_by=actor,
+        visitor_name=visitor.name,
+        phone=visitor.phone,
+        id_number=visitor.id_number,
+        people_count=max(1, people_count),
+        note=note,
+    )
+    visit.full_clean(exclude=["case", "desk", "recorded_by"])
+    now = timezone.now()
+    counts = repeat_visit_counts(phones=[visit.phone], id_numbers=[visit.id_number], now=now)
+    visits = 1 + max(counts.values(), default=0)
+    visit.save()
+    proposal = propose_colour(visits=visits, people=visit.people_count)
+    fields = []
+    colour, reason = stronger_colour((case.proposed_colour, case.colour_reason), proposal)
+    if colour != case.proposed_colour:
+        case.proposed_colour, case.colour_reason = colour, reason
+        fields += ["proposed_colour", "colour_reason"]
+    if case.risk_colour and _SEVERITY[proposal[0]] > _SEVERITY[case.risk_colour]:
+        case.risk_colour = proposal[0]
+        fields.append("risk_colour")
+    if fields:
+        case.save(update_fields=[*fields, "updated_at"])
+    _log(
+        case,
+        actor,
+        "visit",
+        case.state,
+        case.state,
+        reason=note,
+        now=now,
+        data={"visits_90d": visits, "people": visit.people_count, "raised_to": proposal[0] if fields else ""},
+    )
+    return visit

@@ -1,0 +1,76 @@
+"""Handling records (办理记录) and attachments."""
+
+import os
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from departments.models import Role
+from departments.permissions import department_of, require_role
+
+from ..attachments import max_files, validate_upload
+from ..models import (
+    Attachment,
+    Case,
+    HandlingRecord,
+    State,
+)
+from .base import _required
+
+# --- Handling records -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def handling_record_add(
+    *, case: Case, actor, text: str, kind: str = HandlingRecord.Kind.PROGRESS, is_public: bool = False
+) -> HandlingRecord:
+    """Add a handling record by the lead or a co-operating department, or a center note."""
+    require_role(actor, Role.LIAISON, Role.COORDINATOR)
+    text = _required(text, "text", _("请填写办理情况。"))
+    department = None
+    if department_of(actor) is not None and actor.staff_profile.role == Role.LIAISON:
+        department = department_of(actor)
+        involved = (
+            case.lead_department_id == department.pk or case.co_departments.filter(pk=department.pk).exists()
+        )
+        if not involved or case.state not in (
+            State.ASSIGNED,
+            State.HANDLING,
+            State.SUPERVISED,
+            State.REVIEWING,
+        ):
+            from common.exceptions import ActionForbidden
+
+            raise ActionForbidden(_("只有参与办理的单位可以在办理期间添加记录。"))
+    if kind not in HandlingRecord.Kind.values:
+        raise ValidationError({"kind": _("记录类型无效。")})
+    record = HandlingRecord(
+        case=case, department=department, author=actor, kind=kind, text=text, is_public=is_public
+    )
+    record.full_clean(exclude=["case", "department", "author"])
+    record.save()
+    return record
+
+
+# --- Attachments ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def attachment_add(*, case: Case, actor, upload, record: HandlingRecord | None = None) -> Attachment:
+    """Attach an uploaded file to a case (at intake) or to one of its handling records."""
+    require_role(actor, Role.RECEPTION, Role.COORDINATOR, Role.LIAISON, Role.ADMIN)
+    content_type = validate_upload(upload)
+    if case.attachments.count() >= max_files() * 5:
+        raise ValidationError({"attachments": _("该案件的附件数量已达上限。")})
+    attachment = Attachment(
+        case=case,
+        record=record,
+        original_name=os.path.basename(upload.name)[:200],
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=actor,
+    )
+    attachment.file.save(upload.name, upload, save=False)
+    attachment.save()
+    return attachment
