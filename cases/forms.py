@@ -10,7 +10,7 @@ from common.validators import validate_id_number, validate_phone
 from departments.models import Department, Desk, Service, ServicePackage
 
 from .attachments import max_files, validate_upload
-from .models import Category, HandlingRecord, Party, Rating, RedirectTarget, ResultKind, RiskColour, Source
+from .models import Category, HandlingRecord, Party, RedirectTarget, ResultKind, RiskColour, Source
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -237,17 +237,6 @@ class SubmitResultForm(ActionForm):
 class RejectForm(ReasonForm):
     redirect_target = forms.ChoiceField(
         label=_("引导去向"), choices=[("", _("不引导（不予受理）")), *RedirectTarget.choices], required=False
-    )
-
-
-class ReopenForm(ReasonForm):
-    pass
-
-
-class StaffEvaluationForm(ActionForm):
-    rating = forms.ChoiceField(label=_("评价"), choices=Rating.choices, widget=forms.RadioSelect)
-    comment = forms.CharField(
-        label=_("意见"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 

@@ -137,10 +137,6 @@ def exception_handler(exc, context):
     return response
 
 
-def error_body(code: str, message, fields: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": force_str(message), "fields": fields or {}}}
-
-
 class TokenAuthentication(authentication.TokenAuthentication):
     """DRF's token authentication, loading the user's staff profile and department in the same query."""
 
