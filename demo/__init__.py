@@ -1,17 +1,5 @@
-"""Demo cases for ``manage.py seed_demo``: planned from a fixed seed, played through the services."""
+"""Demo data for ``manage.py seed_demo``, out of the domain apps.
 
-from .content import COUNTY
-from .driving import SEED, DemoStaff, demo_case_count, generate_cases
-from .people import id_number, mobile
-from .planning import SUBCENTER_TOWNS
-
-__all__ = [
-    "COUNTY",
-    "SEED",
-    "SUBCENTER_TOWNS",
-    "DemoStaff",
-    "demo_case_count",
-    "generate_cases",
-    "id_number",
-    "mobile",
-]
+``content``, ``people`` and ``planning`` plan the demo cases from a fixed seed, ``driving`` plays
+each plan through the real services, ``supervision`` adds the supervision scenarios.
+"""

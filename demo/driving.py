@@ -15,10 +15,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from cases import services as s
+from cases.models import Case, CaseEvent, Evaluation, HandlingRecord, Visit
 from departments.models import Center, Department, Service, ServicePackage
 
-from .. import services as s
-from ..models import Case, CaseEvent, Evaluation, HandlingRecord, Visit
 from .content import INSTRUCTIONS
 from .planning import Plan, plan_cases
 

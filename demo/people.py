@@ -3,10 +3,10 @@
 import datetime as dt
 import random
 
+from cases.models import Party
+from cases.services import PartyData
 from common.validators import id_number_check_character
 
-from ..models import Party
-from ..services import PartyData
 from . import content as c
 
 

@@ -1,7 +1,7 @@
 """Plan the demo cases: who, what, where, which path through the lifecycle, and when.
 
 A plan is pure data drawn from one seeded random generator, so the same seed always gives
-the same cases. :mod:`cases.demo.driving` then plays each plan through the real services.
+the same cases. :mod:`demo.driving` then plays each plan through the real services.
 """
 
 import datetime as dt
@@ -9,8 +9,9 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from ..models import Source, State
-from ..services import PartyData
+from cases.models import Source, State
+from cases.services import PartyData
+
 from . import content as c
 from .people import facts_for, parties_for
 

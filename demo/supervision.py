@@ -23,15 +23,14 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from cases import services as s
-from cases.demo import id_number, mobile
 from cases.models import Case, CaseEvent, Evaluation, Rating, RiskColour, State
 from cases.tasks import notify_case_event
+from demo.people import id_number, mobile
 from departments.deadlines import deadline_for
 from departments.models import Center, Department, Stage
-
-from .models import Level, OrderStatus, Reason, SupervisionOrder, SupervisionOrderEvent
-from .services.orders import allocate_order_numbers, default_action
-from .tasks import mail_notifications
+from supervision.models import Level, OrderStatus, Reason, SupervisionOrder, SupervisionOrderEvent
+from supervision.services.orders import allocate_order_numbers, default_action
+from supervision.tasks import mail_notifications
 
 KEY = "demo-supervision"
 SEED = 20261101
@@ -190,7 +189,7 @@ class _Demo:
             case = s.case_accept(case=case, actor=self.liaisons["market"])
             self._date(case, assigned_at=self._days_ago(12), accepted_at=self._days_ago(11))
             case.refresh_from_db()
-            from .services import supervision_order_issue
+            from supervision.services import supervision_order_issue
 
             order = supervision_order_issue(
                 case=case, actor=leader, reason=Reason.LEADER_INSTRUCTION, level=Level.ORDER,

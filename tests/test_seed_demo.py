@@ -11,7 +11,6 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
-from cases.demo.planning import plan_cases
 from cases.models import (
     Case,
     CaseEvent,
@@ -25,6 +24,7 @@ from cases.models import (
     Visit,
 )
 from common.validators import validate_id_number, validate_phone
+from demo.planning import plan_cases
 from departments.models import (
     Center,
     DeadlineRule,
@@ -154,7 +154,7 @@ def test_full_demo_covers_every_state_colour_and_department():
     assert not cases.filter(state=State.RECEIVED, created_at__lt=now - dt.timedelta(days=10)).exists()
 
     # The supervision demo's scenarios are timed to the deadline sweep, not to office hours.
-    from supervision.demo import KEY as SUPERVISION_DEMO_KEY
+    from demo.supervision import KEY as SUPERVISION_DEMO_KEY
 
     generated = cases.exclude(intake_key__startswith=SUPERVISION_DEMO_KEY)
 

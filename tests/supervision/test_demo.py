@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from supervision.demo import seed_supervision_demo
+from demo.supervision import seed_supervision_demo
 from supervision.models import Level, OrderStatus, Reason, SupervisionOrder
 from supervision.services import callback_round_sample, deadline_sweep, previous_month
 

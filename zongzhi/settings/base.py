@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "departments",
     "cases",
     "supervision",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -17,9 +17,11 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from cases.demo import COUNTY, SUBCENTER_TOWNS, DemoStaff, demo_case_count, generate_cases
 from cases.models import Case, State
 from cases.tasks import notify_case_event
+from demo.content import COUNTY
+from demo.driving import DemoStaff, demo_case_count, generate_cases
+from demo.planning import SUBCENTER_TOWNS
 from departments.models import (
     Center,
     DeadlineRule,
@@ -145,7 +147,7 @@ class Command(BaseCommand):
         if cases:
             # Supervision's share: overdue cases for every level of the first sweep, last month's
             # closed cases for the callback sampling, orders behind supervised cases.
-            from supervision.demo import seed_supervision_demo
+            from demo.supervision import seed_supervision_demo
 
             seed_supervision_demo(stdout=self.stdout)
         self._summary(county, time.monotonic() - started)
