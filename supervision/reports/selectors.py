@@ -73,7 +73,8 @@ DEFINITIONS = [
         _("满意率 / 基本满意率"),
         _(
             "满意率 = “满意”件数 ÷ 全部评价件数；基本满意率 = （“满意” + “基本满意”）÷ 全部评价件数。"
-            "结案评价（当事人扫码评价、工作人员代录）与电话回访分别计算，按评价或回访完成的时间归入统计期。"
+            "结案评价（当事人扫码评价、工作人员代录）与电话回访分别计算：结案评价按评价时间归入统计期，"
+            "电话回访按回访批次所抽取的结案月份归入统计期（如 11 月结案案件的回访在 12 月进行，计入 11 月）。"
         ),
     ),
     (
@@ -185,10 +186,18 @@ def _closing_evaluations(start, end) -> QuerySet[Evaluation]:
     return Evaluation.objects.filter(_in("created_at", start, end), channel__in=CLOSING_CHANNELS)
 
 
+def covered_months(start: dt.datetime, end: dt.datetime) -> Q:
+    """Callback rounds of the months the period touches: a round belongs to the month it covers.
+
+    November's round is drawn and called in December, but it samples November's closed cases,
+    so its answers are November's figures (the December report shows it as November's).
+    """
+    first = timezone.localdate(start).replace(day=1)
+    return Q(round__month__gte=first, round__month__lt=timezone.localdate(end))
+
+
 def _answered_callbacks(start, end) -> QuerySet[Callback]:
-    return Callback.objects.filter(_in("completed_at", start, end), status=Callback.Status.DONE).exclude(
-        rating=""
-    )
+    return Callback.objects.filter(covered_months(start, end), status=Callback.Status.DONE).exclude(rating="")
 
 
 def _order_counts(start, end, now) -> dict[str, Count]:

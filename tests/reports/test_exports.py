@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from cases.codes import display_code
 from cases.models import Evaluation, State
 from supervision.models import Callback, Level
-from supervision.reports import exports
+from supervision.reports import exports, workbook
 from supervision.reports.periods import month_period
 
 from .conftest import NOW, OCTOBER, at, callback, evaluate, order
@@ -64,9 +64,16 @@ def october(make_case, department, other_department):
     september = make_case(
         created=at(2026, 9, 1), state=State.EVALUATED, lead_department=department, closed_at=at(2026, 9, 20)
     )
+    # September's round, called in October: listed in October's workbook as September's, and
+    # counted in September's figures, not October's.
     callback(
         september, status=Callback.Status.DONE, rating="basically_satisfied", completed=at(2026, 10, 5, 15)
     )
+    # October's round, called in November: October's figures.
+    callback(
+        cases[1], status=Callback.Status.DONE, rating="basically_satisfied", completed=at(2026, 11, 3, 10),
+        month=dt.date(2026, 10, 1),
+    )  # fmt: skip
     order(cases[2], level=Level.LEADER, issued=at(2026, 10, 16, 9))
     return cases
 
@@ -95,7 +102,7 @@ def test_the_workbook_has_one_sheet_per_table_with_chinese_headers(client, leade
     assert figures["本期受理"][0] == 3
     assert figures["按期办结率"] == [pytest.approx(2 / 3), "2 / 3"]
     assert figures["签收及时率"][0] == 1
-    assert figures["回访满意率"] == [0, "0 / 1"]  # one answer, basically satisfied
+    assert figures["回访满意率"] == [0, "0 / 1"]  # October's round: one answer, basically satisfied
     assert figures["回访基本满意率"][0] == 1
     assert figures["本期下发督办单"][0] == 1
 
@@ -190,6 +197,6 @@ def test_exports_have_no_row_cap_and_memory_stays_flat(make_case, department):
     assert all_peak < small_peak * 2 + 256 * 1024
 
     buffer = io.BytesIO()
-    exports.write_report(buffer, period=OCTOBER, now=NOW)
+    workbook.write_report(buffer, period=OCTOBER, now=NOW)
     book = load_workbook(io.BytesIO(buffer.getvalue()), read_only=True)
     assert sum(1 for _row in book["案件台账"].iter_rows(values_only=True)) == 1501

@@ -170,12 +170,21 @@ def test_satisfaction_of_closing_evaluations_and_callbacks_separately(make_case,
         case, "satisfied", oct9, Evaluation.Channel.CALLBACK
     )  # the callback's copy: counted as a callback
     evaluate(case, "dissatisfied", at(2026, 9, 30, 23))  # September
-    callback(case, status=Callback.Status.DONE, rating="satisfied", completed=at(2026, 10, 3, 10))
-    callback(case, status=Callback.Status.DONE, rating="satisfied", completed=at(2026, 10, 4, 10))
-    callback(case, status=Callback.Status.DONE, rating="basically_satisfied", completed=at(2026, 10, 5, 10))
-    callback(case, status=Callback.Status.UNREACHABLE, completed=at(2026, 10, 6, 10))
-    callback(case, status=Callback.Status.PENDING)
-    callback(case, status=Callback.Status.DONE, rating="dissatisfied", completed=at(2026, 11, 1, 10))
+    # October's round is called in November and counts for October (the month it covers) …
+    oct1 = dt.date(2026, 10, 1)
+    callback(case, status=Callback.Status.DONE, rating="satisfied", completed=at(2026, 11, 3, 10), month=oct1)
+    callback(case, status=Callback.Status.DONE, rating="satisfied", completed=at(2026, 11, 4, 10), month=oct1)
+    callback(
+        case,
+        status=Callback.Status.DONE,
+        rating="basically_satisfied",
+        completed=at(2026, 11, 5, 10),
+        month=oct1,
+    )
+    callback(case, status=Callback.Status.UNREACHABLE, completed=at(2026, 11, 6, 10), month=oct1)
+    callback(case, status=Callback.Status.PENDING, month=oct1)
+    # … while September's round, called in October, does not.
+    callback(case, status=Callback.Status.DONE, rating="dissatisfied", completed=at(2026, 10, 9, 10))
 
     f = figures()
     assert (f["evaluations"], f["evaluations_satisfied"], f["evaluations_basically_satisfied"]) == (5, 3, 1)

@@ -108,10 +108,17 @@ def test_the_center_totals_are_the_sums_of_the_groups(make_case, department, oth
         )
     case = closed(make_case, department, on_time=False)
     evaluate(case, "basically_satisfied", at(2026, 10, 18), E.Channel.STAFF)
-    callback(case, status=Callback.Status.DONE, rating="dissatisfied", completed=at(2026, 10, 19))
+    callback(
+        case,
+        status=Callback.Status.DONE,
+        rating="dissatisfied",
+        completed=at(2026, 10, 19),
+        month=OCTOBER.first,
+    )
     order(case, level=Level.LEADER)
     summary, rows = selectors.center_report(OCTOBER.start, OCTOBER.end, NOW)
     assert summary == selectors.summary_figures(OCTOBER.start, OCTOBER.end, NOW)
+    assert summary["callbacks"] == 1
     for row in rows:
         dept = department if row["slug"] == "court" else other_department
         figures = selectors.department_figures(dept, OCTOBER.start, OCTOBER.end, NOW)
