@@ -21,11 +21,11 @@ from departments.models import Center, Department, Role
 from departments.permissions import department_of, role_of, role_required
 
 from ..models.reports import ReportThresholds
-from . import exports, present, selectors
+from ..permissions import DEPARTMENT_REPORT_ROLES, REPORT_ROLES
+from . import exports, present, selectors, workbook
 from .periods import Period, month_period, parse_period
 
-REPORT_ROLES = (Role.LEADER, Role.COORDINATOR, Role.ADMIN)
-DEPARTMENT_ROLES = (*REPORT_ROLES, Role.LIAISON)
+DEPARTMENT_ROLES = DEPARTMENT_REPORT_ROLES
 LIST_LIMIT = 10
 PAGE_SIZE = 50
 NOTABLE_LIMIT = 30
@@ -216,7 +216,7 @@ def _xlsx_response(period: Period, now, *, department=None) -> FileResponse:
     # Write-only openpyxl writes the zip at save: build it in an anonymous temporary file
     # (gone when the response closes it) and stream that, never the whole file in memory.
     tmp = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (FileResponse closes it)
-    exports.write_report(tmp, period=period, now=now, department=department)
+    workbook.write_report(tmp, period=period, now=now, department=department)
     tmp.seek(0)
     name = department.short_name if department else _("综治中心")
     filename = _("%(name)s督办报表-%(period)s.xlsx") % {"name": name, "period": _filename_period(period)}
