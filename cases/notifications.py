@@ -1,7 +1,11 @@
-"""Who hears about a case event and how: staff in their inbox and by e-mail, parties by text.
+"""Who hears about what and how: staff in their inbox and by e-mail, parties by text.
 
-Called from the Celery task queued on commit; safe to run twice (unique constraints on
-notifications and sent messages), so a retried task never tells anyone twice.
+The one notification pipeline of the project. :func:`notify` writes inbox rows in the
+caller's transaction and queues their e-mail after commit (:func:`send_notification_mail`,
+run by the ``mail_notifications`` task); the case events' notices below and the supervision
+app's reminders and orders all go through it. Case events are told from the Celery task
+queued on commit; safe to run twice (unique constraints on notifications and sent messages),
+so a retried task never tells anyone twice.
 """
 
 from django.conf import settings
@@ -12,6 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from common.tasks import enqueue_on_commit
 from departments.models import Role
 
 from .models import CaseEvent, Notification, Party, SmsMessage
@@ -36,9 +41,68 @@ def staff_recipients(event: CaseEvent):
     return users.none()
 
 
+# --- The inbox and e-mail --------------------------------------------------------------------
+
+
+def notification(
+    *, user_id: int, kind: str, title: str, body: str = "", url: str = "", case_id=None, event_id=None
+):
+    """Return an unsaved inbox row."""
+    return Notification(
+        user_id=user_id,
+        kind=kind,
+        title=title[:200],
+        body=body,
+        url=url[:200],
+        case_id=case_id,
+        event_id=event_id,
+    )
+
+
+def notify(rows: list[Notification]) -> list[int]:
+    """Write inbox rows in the caller's transaction and mail them after commit; return their ids."""
+    if not rows:
+        return []
+    ids = [n.pk for n in Notification.objects.bulk_create(rows)]
+    queue_mail(ids)
+    return ids
+
+
+def queue_mail(notification_ids: list[int]) -> None:
+    """E-mail these inbox rows to their users once the transaction commits."""
+    from .tasks import mail_notifications
+
+    if notification_ids:
+        enqueue_on_commit(mail_notifications, list(notification_ids))
+
+
+def send_notification_mail(notification_ids: list[int]) -> int:
+    """E-mail each notification to its user (those with an address); return how many went out."""
+    rows = (
+        Notification.objects.filter(pk__in=notification_ids, user__is_active=True)
+        .exclude(user__email="")
+        .select_related("user")
+        .order_by("id")
+    )
+    base = settings.PUBLIC_BASE_URL
+    messages = [
+        (
+            f"【综治中心】{n.title}",
+            f"{n.body}\n\n{base}{n.url}" if n.url else n.body,
+            settings.DEFAULT_FROM_EMAIL,
+            [n.user.email],
+        )
+        for n in rows
+    ]
+    return send_mass_mail(messages) if messages else 0
+
+
+# --- Case events ------------------------------------------------------------------------------
+
+
 def notify_staff(event: CaseEvent) -> int:
     """Put the event in the inbox of each recipient and e-mail those who have an address."""
-    recipients = list(staff_recipients(event).exclude(pk=event.actor_id).only("id", "email"))
+    recipients = list(staff_recipients(event).exclude(pk=event.actor_id).values_list("pk", flat=True))
     if not recipients:
         return 0
     case = event.case
@@ -55,25 +119,28 @@ def notify_staff(event: CaseEvent) -> int:
     already = set(
         Notification.objects.filter(event=event, kind=event.transition).values_list("user_id", flat=True)
     )
-    fresh = [u for u in recipients if u.pk not in already]
+    fresh = [user_id for user_id in recipients if user_id not in already]
+    if not fresh:
+        return 0
+    url = reverse("cases:detail", args=[case.code])
+    # A run of the same task at the same moment may have written some rows first: skip those.
     Notification.objects.bulk_create(
         [
-            Notification(
-                user=u,
-                case=case,
-                event=event,
-                kind=event.transition,
-                title=title,
-                body=body,
-                url=reverse("cases:detail", args=[case.code]),
+            notification(
+                user_id=user_id, kind=event.transition, title=title, body=body, url=url, case_id=case.pk,
+                event_id=event.pk,
             )
-            for u in fresh
+            for user_id in fresh
         ],
         ignore_conflicts=True,
+    )  # fmt: skip
+    queue_mail(
+        list(
+            Notification.objects.filter(event=event, kind=event.transition, user_id__in=fresh)
+            .order_by("id")
+            .values_list("pk", flat=True)
+        )
     )
-    mails = [(f"【综治中心】{title}", body, settings.DEFAULT_FROM_EMAIL, [u.email]) for u in fresh if u.email]
-    if mails:
-        send_mass_mail(mails, fail_silently=False)
     return len(fresh)
 
 

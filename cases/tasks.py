@@ -1,6 +1,7 @@
 """Celery tasks of the cases app: thin, idempotent, loading by id."""
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 
 @shared_task(
@@ -20,6 +21,22 @@ def notify_case_event(self, event_id: int) -> dict:
     if event is None:  # the transaction that wrote it was rolled back after all
         return {"staff": 0, "parties": 0}
     return {"staff": notify_staff(event), "parties": notify_parties(event)}
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError, ConnectionError, TimeoutError),
+    max_retries=3,
+    retry_backoff=5,
+    retry_backoff_max=120,
+    retry_jitter=True,
+)
+def mail_notifications(self, notification_ids: list[int]) -> int:
+    """E-mail inbox notifications to their users (case events, reminders, orders, callback rounds)."""
+    from .notifications import send_notification_mail
+
+    return send_notification_mail(notification_ids)
 
 
 @shared_task(acks_late=True)

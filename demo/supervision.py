@@ -24,13 +24,12 @@ from django.utils import timezone
 
 from cases import services as s
 from cases.models import Case, CaseEvent, Evaluation, Rating, RiskColour, State
-from cases.tasks import notify_case_event
+from cases.tasks import mail_notifications, notify_case_event
 from demo.people import id_number, mobile
 from departments.deadlines import deadline_for
 from departments.models import Center, Department, Stage
 from supervision.models import Level, OrderStatus, Reason, SupervisionOrder, SupervisionOrderEvent
 from supervision.services.orders import allocate_order_numbers, default_action
-from supervision.tasks import mail_notifications
 
 KEY = "demo-supervision"
 SEED = 20261101

@@ -2,6 +2,8 @@
 
 from django.db import transaction
 
+from common.tasks import enqueue_on_commit
+
 from .models import WebhookDelivery, WebhookSubscription
 
 
@@ -33,7 +35,7 @@ def webhook_emit(*, event_type: str, event_id: str, payload: dict) -> int:
         )
     )
     for delivery_id in ids:
-        transaction.on_commit(lambda d=delivery_id: webhook_deliver.delay(d), robust=True)
+        enqueue_on_commit(webhook_deliver, delivery_id)
     return len(deliveries)
 
 
@@ -54,5 +56,5 @@ def webhook_delivery_retry(*, delivery: WebhookDelivery) -> bool:
         next_attempt_at=None,
         retry_until=timezone.now() + dt.timedelta(seconds=retry_budget_seconds()),
     )
-    transaction.on_commit(lambda d=delivery.pk: webhook_deliver.delay(d), robust=True)
+    enqueue_on_commit(webhook_deliver, delivery.pk)
     return True

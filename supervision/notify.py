@@ -1,24 +1,38 @@
-"""Who hears of reminders and orders, in the in-app inbox and by e-mail.
+"""Who hears of reminders and orders: the supervision app's recipients on the one pipeline.
 
 Reminders go to the department's liaisons; orders also to the duty director on today's duty
 board; leader-level orders also to the second and first directors. Recipients are looked up
-for many departments and centers at once (a constant number of queries), and inbox rows are
-written in bulk in the caller's transaction; e-mail follows after commit, in one task.
+for many departments and centers at once (a constant number of queries). The rows go through
+:func:`cases.notifications.notify` (inbox in the caller's transaction, e-mail after commit),
+the same pipeline as the case events' notices.
 """
 
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db.models import Q
 from django.urls import reverse
 
-from cases.models import Notification
+from cases.notifications import notification, notify
 from departments.models import Center, DutyAssignment, Role, StaffProfile
 
 from .models import Level
+
+# ``notify`` and ``notification`` are the cases app's, re-exported for the supervision services.
+__all__ = [
+    "KIND_CALLBACKS",
+    "KIND_LEADER",
+    "KIND_ORDER",
+    "KIND_REJECTED",
+    "KIND_REMINDER",
+    "KIND_RESPONSE",
+    "Recipients",
+    "notification",
+    "notify",
+    "order_url",
+    "users_with_role",
+]
 
 Position = DutyAssignment.Position
 
@@ -83,47 +97,3 @@ def users_with_role(role: str) -> list[int]:
 
 def order_url(number: str) -> str:
     return reverse("supervision:order_detail", args=[number])
-
-
-def notify(rows: list[Notification]) -> list[int]:
-    """Write inbox rows in the caller's transaction and mail them after commit; return their ids.
-
-    Callers create rows only for reminders and orders they have just inserted themselves
-    (a second sweep inserts none, so it notifies nobody), and leave ``event`` empty: the
-    inbox's unique (user, event, kind) constraint is for the cases app's per-event notices.
-    """
-    if not rows:
-        return []
-    ids = [n.pk for n in Notification.objects.bulk_create(rows)]
-    from .tasks import enqueue_on_commit, mail_notifications
-
-    enqueue_on_commit(mail_notifications, ids)
-    return ids
-
-
-def notification(*, user_id: int, kind: str, title: str, body: str = "", url: str = "", case_id=None):
-    """Return an unsaved inbox row."""
-    return Notification(
-        user_id=user_id, kind=kind, title=title[:200], body=body, url=url[:200], case_id=case_id
-    )
-
-
-def send_notification_mail(notification_ids: list[int]) -> int:
-    """E-mail each notification to its user (those with an address); return how many went out."""
-    rows = (
-        Notification.objects.filter(pk__in=notification_ids, user__is_active=True)
-        .exclude(user__email="")
-        .select_related("user")
-        .order_by("id")
-    )
-    base = settings.PUBLIC_BASE_URL
-    messages = [
-        (
-            f"【综治中心】{n.title}",
-            f"{n.body}\n\n{base}{n.url}" if n.url else n.body,
-            settings.DEFAULT_FROM_EMAIL,
-            [n.user.email],
-        )
-        for n in rows
-    ]
-    return send_mass_mail(messages) if messages else 0

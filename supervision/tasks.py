@@ -10,7 +10,7 @@ django-celery-results, where the admin lists it.
 import logging
 
 from celery import Task, shared_task
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError
 
 logger = logging.getLogger(__name__)
 
@@ -25,19 +25,6 @@ class LoggedTask(Task):
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         logger.error("task %s[%s] failed for good: %r", self.name, task_id, exc, exc_info=einfo.exc_info)
-
-
-def enqueue_on_commit(task, *args) -> None:
-    """Publish ``task`` once the transaction commits; a broker that is down is logged, not raised.
-
-    A plain function, not ``functools.partial``: Django's ``robust=True`` path logs the
-    callback's ``__qualname__``, which a partial lacks, so a failed publish would raise anyway.
-    """
-
-    def publish():
-        task.delay(*args)
-
-    transaction.on_commit(publish, robust=True)
 
 
 TASK_OPTIONS = {
@@ -79,11 +66,3 @@ def sample_callbacks(self, month: str | None = None, size: int | None = None) ->
     }
     logger.info("callback sampling: %s", outcome)
     return outcome
-
-
-@shared_task(**TASK_OPTIONS)
-def mail_notifications(self, notification_ids: list[int]) -> int:
-    """E-mail inbox notifications to their users (reminders, orders, callback rounds)."""
-    from .notify import send_notification_mail
-
-    return send_notification_mail(notification_ids)

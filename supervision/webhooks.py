@@ -6,6 +6,7 @@ deliveries written in one INSERT, and each delivery is queued after commit, as w
 does. (A ``webhook_emit_many`` in integrations.services would be the natural home for this.)
 """
 
+from common.tasks import enqueue_on_commit
 from integrations.models import WebhookDelivery, WebhookSubscription
 
 ORDER_ISSUED = "supervision_order.issued"
@@ -25,8 +26,6 @@ class WebhookBatch:
     def emit(self, event_type: str, events: list[tuple[str, dict]]) -> int:
         """Queue ``(event_id, payload)`` pairs for every subscriber of ``event_type``."""
         from integrations.tasks import webhook_deliver
-
-        from .tasks import enqueue_on_commit
 
         subscribers = [s for s in self.subscriptions if event_type in (s.event_types or [])]
         if not subscribers or not events:

@@ -4,12 +4,12 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
 from common.exceptions import ConcurrentChange, InvalidTransition
+from common.tasks import enqueue_on_commit
 from departments.models import Role
 from departments.permissions import require_liaison_of, require_role
 from integrations.services import webhook_emit
@@ -71,8 +71,7 @@ def _log(case, actor, name, from_state, to_state, *, reason="", data=None, now=N
         data=data or {},
         created_at=now or timezone.now(),
     )
-    # A lambda, not functools.partial: Django's robust path logs func.__qualname__, which a partial lacks.
-    transaction.on_commit(lambda: notify_case_event.delay(event.pk), robust=True)
+    enqueue_on_commit(notify_case_event, event.pk)
     webhook_emit(
         event_type="case.created" if name == "create" else "case.transition",
         event_id=f"case-event-{event.pk}",

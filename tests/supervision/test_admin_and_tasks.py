@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import OperationalError
 from django.urls import reverse
 
+from cases import tasks as case_tasks
 from cases.models import RiskColour
 from supervision import tasks
 from supervision.models import Reason, SupervisionOrder
@@ -42,7 +43,7 @@ def test_the_admin_lists_supervision_records_read_only(client, order):
 
 
 def test_tasks_acknowledge_late_and_retry_briefly():
-    for task in (tasks.sweep_deadlines, tasks.sample_callbacks, tasks.mail_notifications):
+    for task in (tasks.sweep_deadlines, tasks.sample_callbacks, case_tasks.mail_notifications):
         assert task.acks_late is True
         assert task.max_retries == 3
         assert OperationalError in task.autoretry_for
