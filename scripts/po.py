@@ -5,6 +5,9 @@ python scripts/po.py fill-source locale/zh_Hans/LC_MESSAGES/django.po
     zh_Hans catalogue is the identity, and stays complete after each `make messages`.
 python scripts/po.py missing locale/en/LC_MESSAGES/django.po
     Lists entries without a translation (or marked fuzzy); exits 1 if there are any.
+python scripts/po.py fill-from locale/en/LC_MESSAGES/django.po TRANSLATIONS.tsv
+    Fills untranslated (or fuzzy) entries from a file of "msgid<TAB>translation" lines
+    (escapes: \\n for a newline, \\t for a tab); prints the lines that matched no entry.
 """
 
 import ast
@@ -108,6 +111,28 @@ def fill_source(path: Path) -> int:
     return filled
 
 
+def fill_from(path: Path, table: Path) -> tuple[int, list[str]]:
+    def unescape(text: str) -> str:
+        return text.replace("\\n", "\n").replace("\\t", "\t")
+
+    translations = {}
+    for line in table.read_text(encoding="utf-8").splitlines():
+        if "\t" in line:
+            source, target = line.split("\t", 1)
+            translations[unescape(source)] = unescape(target)
+    entries, filled, used = parse(path), 0, set()
+    for entry in entries:
+        if entry.msgid and entry.msgid in translations and not entry.translated:
+            text = translations[entry.msgid]
+            entry.msgstr = dict.fromkeys(entry.msgstr or {-1: ""}, text)
+            entry.comments = [c for c in entry.comments if not (c.startswith("#,") and "fuzzy" in c)]
+            filled += 1
+        if entry.msgid in translations:
+            used.add(entry.msgid)
+    write(path, entries)
+    return filled, [source for source in translations if source not in used]
+
+
 def missing(path: Path) -> list[Entry]:
     return [e for e in parse(path) if e.msgid and not e.translated]
 
@@ -122,5 +147,10 @@ if __name__ == "__main__":
             print(f"untranslated: {entry.msgid!r}")
         print(f"{target}: {len(gaps)} untranslated")
         sys.exit(1 if gaps else 0)
+    elif command == "fill-from":
+        count, unused = fill_from(target, Path(sys.argv[3]))
+        for source in unused:
+            print(f"no such msgid: {source!r}")
+        print(f"{target}: {count} entries filled")
     else:
         sys.exit(__doc__)
