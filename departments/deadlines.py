@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import DeadlineRule, Service, ServicePackage, Stage
-from .workdays import add_working_days
+from .workdays import add_working_days, years_without_data
 
 # Used when administrators have deleted every rule for a colour and stage: never crash intake.
 FALLBACK = {
@@ -78,6 +78,18 @@ def add_time(start: dt.datetime, amount: int, unit: str) -> dt.datetime:
         last_day = add_working_days(local.date(), amount)
     end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min)
     return timezone.make_aware(end, timezone.get_current_timezone())
+
+
+def is_provisional(start: dt.datetime, *deadlines: dt.datetime | None) -> bool:
+    """Return whether any day from ``start`` to the latest deadline lies in a year without calendar data.
+
+    Such deadlines were counted Monday–Friday; they are recomputed once the year is loaded.
+    """
+    ends = [d for d in deadlines if d is not None]
+    if not ends:
+        return False
+    first, last = timezone.localdate(start), timezone.localdate(max(ends))
+    return bool(years_without_data(first, max(first, last)))
 
 
 def reminder_moment(start: dt.datetime, deadline: dt.datetime, percent: int) -> dt.datetime:

@@ -77,3 +77,19 @@ def years_missing_data(today: dt.date) -> list[int]:
         ).dates("date", "year")
     }
     return [year for year in years if year > last and year not in loaded]
+
+
+def years_without_data(first: dt.date, last: dt.date) -> list[int]:
+    """Return the years from ``first`` to ``last`` counted Monday–Friday for want of data.
+
+    Always one query, whatever the years: the pages and services that ask keep a query count
+    that does not depend on the date.
+    """
+    _, known = official_year_range()
+    loaded = {
+        day.year
+        for day in CalendarDay.objects.filter(
+            date__gte=dt.date(first.year, 1, 1), date__lte=dt.date(last.year, 12, 31)
+        ).dates("date", "year")
+    }
+    return [year for year in range(first.year, last.year + 1) if year > known and year not in loaded]

@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
+from simple_history.models import HistoricalRecords
 
 from common.models import TimeStampedModel
 from departments.models import Center, Department, Desk, Service, ServicePackage
@@ -93,9 +94,15 @@ class Case(FSMModelMixin, TimeStampedModel):
         Department, verbose_name=_("协办单位"), blank=True, related_name="co_cases"
     )
     instructions = models.TextField(_("交办意见"), blank=True)
+    assess_by = models.DateTimeField(_("研判期限"), null=True, blank=True, db_index=True)
     accept_by = models.DateTimeField(_("签收期限"), null=True, blank=True, db_index=True)
     due_by = models.DateTimeField(_("办结期限"), null=True, blank=True, db_index=True)
     assigned_at = models.DateTimeField(_("交办时间"), null=True, blank=True)
+    deadlines_provisional = models.BooleanField(
+        _("期限为推算"),
+        default=False,
+        help_text=_("期限跨入尚无节假日安排的年份，按周一至周五推算；录入该年安排后重新计算。"),
+    )
     accepted_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("办结提交时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True, db_index=True)
@@ -137,6 +144,9 @@ class Case(FSMModelMixin, TimeStampedModel):
     )
 
     objects = CaseQuerySet.as_manager()
+
+    # Every edit is kept (who, when, what): django-simple-history, shown in the admin.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("案件")

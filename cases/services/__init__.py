@@ -8,6 +8,7 @@ notifications after commit. Modules: intake (codes, intake, repeat visits), life
 shared transition machinery. Everything public is re-exported here.
 """
 
+from .deadlines import case_deadlines_recompute
 from .intake import (
     COLLECTIVE_PEOPLE,
     MAX_REPRESENTATIVES,
@@ -50,6 +51,7 @@ __all__ = [
     "case_assign",
     "case_close",
     "case_create",
+    "case_deadlines_recompute",
     "case_end_supervision",
     "case_escalate",
     "case_evaluate",

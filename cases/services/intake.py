@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.exceptions import InvalidTransition
-from departments.models import Center, Desk, Role, Service
+from departments.deadlines import deadline_for, is_provisional
+from departments.models import Center, Desk, Role, Service, Stage
 from departments.permissions import require_role
 
 from ..codes import make_code
@@ -152,6 +153,9 @@ def case_create(
         (proposed_colour, colour_reason), propose_colour(visits=visits, people=people_count)
     )
     case.proposed_colour, case.colour_reason = colour, reason
+    # The "assess by" promised on the receipt: stored, printed from here, watched by the sweep.
+    case.assess_by = deadline_for(stage=Stage.ASSESS, colour=colour, start=now, category=category)
+    case.deadlines_provisional = is_provisional(now, case.assess_by)
 
     year = timezone.localtime(now).year
     county = center.county

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from departments.deadlines import deadline_for, legal_limit_for
+from departments.deadlines import deadline_for, is_provisional, legal_limit_for
 from departments.models import Department, ServicePackage, Stage
 from departments.permissions import department_of
 
@@ -102,6 +102,7 @@ def case_assign(
             due_by=due_by,
             now=now,
         )
+        c.deadlines_provisional = is_provisional(now, accept_by, policy_due_by)
 
     case = _transition(
         case,
@@ -121,6 +122,7 @@ def case_assign(
             "due_by",
             "assigned_at",
             "accepted_at",
+            "deadlines_provisional",
         ],
     )
     case.co_departments.set([d for d in co_departments if d != lead_department])

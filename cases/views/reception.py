@@ -163,7 +163,10 @@ def receipt(request, code: str):
     except (InvalidCaseCode, Case.DoesNotExist) as exc:
         raise Http404 from exc
     applicants = [p for p in case.parties.all() if p.role == Party.Role.APPLICANT] or list(case.parties.all())
-    assess_by = deadline_for(stage=Stage.ASSESS, colour=case.proposed_colour or "blue", start=case.created_at)
+    # The deadline stored at intake (and watched by the sweep); older cases had none stored.
+    assess_by = case.assess_by or deadline_for(
+        stage=Stage.ASSESS, colour=case.proposed_colour or "blue", start=case.created_at
+    )
     paper = "a4" if request.GET.get("paper") == "a4" else "a5"
     return render(
         request,
