@@ -22,6 +22,8 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 
 from .exceptions import DomainError
+from .parsing import ParseError as TextParseError
+from .parsing import parse_positive_int
 
 
 class ApiError(exceptions.APIException):
@@ -260,15 +262,16 @@ class StrictPageNumberPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        try:
+            return parse_positive_int(raw, maximum=self.max_page_size)
+        except TextParseError:
             raise exceptions.ValidationError(
                 {
                     self.page_size_query_param: [
                         _("每页条数应为 1 到 %(max)s 之间的整数。") % {"max": self.max_page_size}
                     ]
                 }
-            )
-        return int(raw)
+            ) from None
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from common.api import StrictFilterSetMixin
+from common.parsing import MAX_ID, is_ascii_digits
 
 from ..codes import InvalidCaseCode, normalize_code
 from ..models import Case, Category, RiskColour, Source, State
@@ -54,8 +55,8 @@ class CaseFilter(StrictFilterSetMixin, django_filters.FilterSet):
 
     def filter_lead_department(self, queryset, name, value):
         value = value.strip()
-        if value.isdigit():
-            return queryset.filter(lead_department_id=int(value)) if int(value) < 2**63 else queryset.none()
+        if is_ascii_digits(value, max_length=40):
+            return queryset.filter(lead_department_id=int(value)) if int(value) <= MAX_ID else queryset.none()
         return queryset.filter(lead_department__slug=value)
 
     def filter_q(self, queryset, name, value):

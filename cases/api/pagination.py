@@ -17,6 +17,8 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from common.parsing import ParseError, parse_positive_int
+
 
 def _invalid(param: str, message) -> serializers.ValidationError:
     return serializers.ValidationError({param: [message]})
@@ -38,12 +40,13 @@ class KeysetPagination(BasePagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        try:
+            return parse_positive_int(raw, maximum=self.max_page_size)
+        except ParseError:
             raise _invalid(
                 self.page_size_query_param,
                 _("每页条数应为 1 到 %(max)s 之间的整数。") % {"max": self.max_page_size},
-            )
-        return int(raw)
+            ) from None
 
     def get_ordering(self, request) -> list[str]:
         raw = request.query_params.get(self.ordering_query_param) if self.ordering_fields else None

@@ -13,7 +13,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -21,6 +20,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from common.api import ApiError, errors
+from common.parsers import JSONParser
 
 from .. import ratelimit
 from ..codes import InvalidCaseCode, display_code, normalize_code

@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.fields import mask_name
+from common.parsing import MAX_ID, is_ascii_digits
 from departments.models import Department, Role, Service, ServicePackage
 from departments.permissions import role_of
 
@@ -102,8 +103,8 @@ class DepartmentField(serializers.Field):
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int | str):
             self.fail("invalid")
-        if isinstance(data, int) or (isinstance(data, str) and data.isdigit() and len(data) < 19):
-            lookup = {"pk": int(data)} if 0 < int(data) < 2**63 else None
+        if isinstance(data, int) or is_ascii_digits(data):
+            lookup = {"pk": int(data)} if 0 < int(data) <= MAX_ID else None
         else:
             lookup = {"slug": data} if 0 < len(data) <= 40 else None
         department = Department.objects.filter(**lookup).first() if lookup else None

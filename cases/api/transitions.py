@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
-from rest_framework.parsers import JSONParser
 
 from common.api import ApiError, errors
+from common.parsers import JSONParser
+from common.parsing import MAX_INT32, ParseError, parse_positive_int
 
 from .. import services
 from ..models import TRANSITION_LABELS, Case
@@ -38,15 +39,15 @@ def expected_version(request, body_version: int | None) -> int | None:
     header = request.headers.get("If-Match", "").strip()
     if not header or header == "*":
         return body_version
-    value = header.removeprefix("W/").strip('"')
-    if not value.isdigit() or len(value) > 10:
+    try:
+        return parse_positive_int(header.removeprefix("W/").strip('"'), maximum=MAX_INT32)
+    except ParseError:
         raise ApiError(
             _('If-Match 应为案件版本号，如 "3"。'),
             code="invalid",
             status_code=400,
             fields={"If-Match": [_("格式无效。")]},
-        )
-    return int(value)
+        ) from None
 
 
 class CaseTransitionApi(CaseApiView):

@@ -16,12 +16,13 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, generics, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import ApiError, JsonOnlyNegotiation, errors
+from common.parsers import JSONParser
 from departments.permissions import has_role
 from integrations.idempotency import IDEMPOTENCY_HEADER, idempotency_key, replay_or_run
 

@@ -1,8 +1,5 @@
 """Query filters of the supervision API (orders and callbacks)."""
 
-import datetime as dt
-import re
-
 import django_filters
 from django import forms
 from django.utils.translation import gettext as _
@@ -10,6 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from cases.codes import InvalidCaseCode, normalize_code
 from common.api import StrictFilterSetMixin
+from common.parsing import ParseError, is_ascii_digits, parse_month
 
 from ..models import Callback, Level, OrderStatus, SupervisionOrder
 from .serializers import EARLIEST, LATEST, MAX_ID
@@ -36,7 +34,7 @@ class CaseCodeFilter(django_filters.CharFilter):
 
 def _department_lookup(value: str) -> dict | None:
     value = value.strip()
-    if value.isdigit():
+    if is_ascii_digits(value, max_length=40):
         return {"department_id": int(value)} if int(value) <= MAX_ID else None
     return {"department__slug": value}
 
@@ -71,12 +69,9 @@ class MonthField(forms.CharField):
         value = super().clean(value)
         if not value:
             return None
-        if not re.fullmatch(r"\d{4}-\d{1,2}", value.strip()):
-            raise forms.ValidationError(_("月份格式应为 YYYY-MM，如 2026-10。"), code="month")
         try:
-            year, month = (int(part) for part in value.strip().split("-"))
-            month_start = dt.date(year, month, 1)
-        except ValueError:
+            month_start = parse_month(value, earliest=1, latest=9999)
+        except ParseError:
             raise forms.ValidationError(_("月份格式应为 YYYY-MM，如 2026-10。"), code="month") from None
         if not EARLIEST <= month_start <= LATEST:
             raise forms.ValidationError(_("日期应在 2000 年至 2099 年之间。"), code="invalid")
