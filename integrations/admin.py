@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .events import WebhookEvent
 from .models import IdempotencyRecord, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from .services import webhook_delivery_retry
 
@@ -13,7 +14,7 @@ class WebhookSubscriptionForm(forms.ModelForm):
     url = forms.URLField(label=_("接收地址"), max_length=500, assume_scheme="https")
     event_types = forms.MultipleChoiceField(
         label=_("订阅事件"),
-        choices=WebhookSubscription.EventType.choices,
+        choices=WebhookEvent.choices,
         widget=forms.CheckboxSelectMultiple,
     )
 

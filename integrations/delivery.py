@@ -163,11 +163,11 @@ def deliver_once(delivery_id: int) -> tuple[str, int | None]:
 
 
 def due_delivery_ids(*, now: dt.datetime | None = None, limit: int = 500) -> list[int]:
-    """Return pending deliveries whose next attempt is due (lost messages and retries)."""
+    """Return pending deliveries whose next attempt is due (lost messages and retries), oldest event first."""
     now = now or timezone.now()
     return list(
         WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .order_by("next_attempt_at", "id")
+        .order_by("created_at", "id")
         .values_list("id", flat=True)[:limit]
     )

@@ -7,8 +7,11 @@ This app knows nothing of cases: the apps above it emit events through
 import secrets
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from .events import WebhookEvent, validate_event_types
 
 
 class IdempotencyRecord(models.Model):
@@ -39,18 +42,14 @@ def new_webhook_secret() -> str:
 class WebhookSubscription(models.Model):
     """A subscriber URL registered by an administrator, with its secret and event types."""
 
-    class EventType(models.TextChoices):
-        CASE_CREATED = "case.created", _("案件受理")
-        CASE_TRANSITION = "case.transition", _("案件流转")
-        ORDER_ISSUED = "supervision_order.issued", _("督办单下发")
-        ORDER_RAISED = "supervision_order.raised", _("督办升级")
-        EVALUATION = "evaluation.recorded", _("评价")
-
     name = models.CharField(_("名称"), max_length=100)
-    url = models.URLField(_("接收地址"), max_length=500)
+    url = models.URLField(_("接收地址"), max_length=500, validators=[URLValidator(schemes=["http", "https"])])
     secret = models.CharField(_("签名密钥"), max_length=100, default=new_webhook_secret)
     event_types = models.JSONField(
-        _("订阅事件"), default=list, help_text=_('事件类型列表，如 ["case.created"]。')
+        _("订阅事件"),
+        default=list,
+        validators=[validate_event_types],
+        help_text=_("订阅的事件类型列表。"),
     )
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -75,7 +74,7 @@ class WebhookDelivery(models.Model):
     subscription = models.ForeignKey(
         WebhookSubscription, verbose_name=_("订阅"), on_delete=models.CASCADE, related_name="deliveries"
     )
-    event_type = models.CharField(_("事件类型"), max_length=50)
+    event_type = models.CharField(_("事件类型"), max_length=50, choices=WebhookEvent.choices)
     event_id = models.CharField(_("事件编号"), max_length=64)
     payload = models.JSONField(_("内容"))
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -126,3 +125,17 @@ class WebhookAttempt(models.Model):
 
     def __str__(self):
         return f"{self.delivery_id}: {self.status_code or self.error}"
+
+
+class WebhookSequence(models.Model):
+    """The last number given to an event of one series (one case): subscribers put events in order by it."""
+
+    key = models.CharField(_("序列"), max_length=100, unique=True)
+    last_number = models.PositiveBigIntegerField(_("最后序号"), default=0)
+
+    class Meta:
+        verbose_name = _("事件序号")
+        verbose_name_plural = _("事件序号")
+
+    def __str__(self):
+        return f"{self.key}: {self.last_number}"

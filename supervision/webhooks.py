@@ -1,51 +1,35 @@
-"""Webhook events for many orders at once, with a constant number of queries.
+"""Webhook events of supervision: what subscribers learn of an order, and a batch emitter for the sweep.
 
-:func:`integrations.services.webhook_emit` handles one event (a query or three each); a sweep
-that issues a thousand orders emits them here instead: the subscriptions are read once, the
-deliveries written in one INSERT, and each delivery is queued after commit, as webhook_emit
-does. (A ``webhook_emit_many`` in integrations.services would be the natural home for this.)
+Event names are :class:`integrations.events.WebhookEvent` members (the one vocabulary); the
+names below are that vocabulary's members under the names the supervision services use.
+:class:`WebhookBatch` emits many events with a constant number of queries
+(:class:`integrations.services.WebhookBatch`), each numbered in its case's series.
 """
 
-from common.tasks import enqueue_on_commit
-from integrations.models import WebhookDelivery, WebhookSubscription
+from integrations.events import WebhookEvent, case_sequence_key
+from integrations.services import WebhookBatch as _Batch
 
-ORDER_ISSUED = "supervision_order.issued"
-ORDER_RAISED = "supervision_order.raised"
-EVALUATION_RECORDED = "evaluation.recorded"
-CASE_TRANSITION = "case.transition"
+ORDER_ISSUED = WebhookEvent.ORDER_ISSUED
+ORDER_RAISED = WebhookEvent.ORDER_RAISED
+ORDER_RESPONDED = WebhookEvent.ORDER_RESPONDED
+ORDER_VERIFIED = WebhookEvent.ORDER_VERIFIED
+ORDER_REJECTED = WebhookEvent.ORDER_REJECTED
+EVALUATION_RECORDED = WebhookEvent.EVALUATION_RECORDED
+CASE_TRANSITION = WebhookEvent.CASE_TRANSITION
 
 
-class WebhookBatch:
-    """The active subscriptions, read once, and a way to emit many events to them."""
-
-    def __init__(self):
-        self.subscriptions = list(
-            WebhookSubscription.objects.filter(is_active=True).only("id", "event_types")
-        )
+class WebhookBatch(_Batch):
+    """The active subscriptions, read once; events about cases, numbered in each case's series."""
 
     def emit(self, event_type: str, events: list[tuple[str, dict]]) -> int:
-        """Queue ``(event_id, payload)`` pairs for every subscriber of ``event_type``."""
-        from integrations.tasks import webhook_deliver
+        """Queue ``(event_id, payload)`` pairs, in event order, for every subscriber of ``event_type``.
 
-        subscribers = [s for s in self.subscriptions if event_type in (s.event_types or [])]
-        if not subscribers or not events:
-            return 0
-        WebhookDelivery.objects.bulk_create(
-            [
-                WebhookDelivery(subscription=s, event_type=event_type, event_id=event_id, payload=payload)
-                for s in subscribers
-                for event_id, payload in events
-            ],
-            ignore_conflicts=True,
+        Every payload names its case (``payload["case"]``), whose series numbers it.
+        """
+        return super().emit(
+            event_type,
+            [(event_id, payload, case_sequence_key(payload["case"])) for event_id, payload in events],
         )
-        ids = list(
-            WebhookDelivery.objects.filter(
-                event_id__in=[event_id for event_id, _payload in events], subscription__in=subscribers
-            ).values_list("id", flat=True)
-        )
-        for delivery_id in ids:
-            enqueue_on_commit(webhook_deliver, delivery_id)
-        return len(ids)
 
 
 def order_payload(order) -> dict:
@@ -55,6 +39,17 @@ def order_payload(order) -> dict:
         level=order.level, status=order.status, stage=order.stage, deadline=order.deadline,
         respond_by=order.respond_by, issued_at=order.issued_at, by_system=order.issued_by_id is None,
     )  # fmt: skip
+
+
+def order_action_payload(order, event) -> dict:
+    """Return what subscribers learn of an answer, a verification or a sending back: no texts, no names."""
+    return {
+        **order_payload(order),
+        "action": event.action,
+        "from_status": event.from_status,
+        "acted_at": event.created_at.isoformat(),
+        "rejection_count": order.rejection_count,
+    }
 
 
 def payload(

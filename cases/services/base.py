@@ -12,6 +12,7 @@ from common.exceptions import ConcurrentChange, InvalidTransition
 from common.tasks import enqueue_on_commit
 from departments.models import Role
 from departments.permissions import require_liaison_of, require_role
+from integrations.events import WebhookEvent, case_sequence_key
 from integrations.services import webhook_emit
 
 from ..models import (
@@ -73,8 +74,9 @@ def _log(case, actor, name, from_state, to_state, *, reason="", data=None, now=N
     )
     enqueue_on_commit(notify_case_event, event.pk)
     webhook_emit(
-        event_type="case.created" if name == "create" else "case.transition",
+        event_type=WebhookEvent.CASE_CREATED if name == "create" else WebhookEvent.CASE_TRANSITION,
         event_id=f"case-event-{event.pk}",
+        sequence_key=case_sequence_key(case.code),
         payload={
             "event_id": event.pk,
             "case": case.code,

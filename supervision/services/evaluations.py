@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case, Evaluation, Rating
 from cases.services import case_evaluate
+from integrations.events import case_sequence_key
 from integrations.services import webhook_emit
 
 from ..models import Reason, SupervisionOrder
@@ -74,6 +75,7 @@ def evaluate_and_follow_up(
         event_type=EVALUATION_RECORDED,
         event_id=f"evaluation-{evaluation.pk}",
         payload=evaluation_payload(evaluation, case),
+        sequence_key=case_sequence_key(case.code),
     )
     reason = Reason.BAD_CALLBACK if channel == Evaluation.Channel.CALLBACK else Reason.BAD_EVALUATION
     order = unhappy_order(case=case, actor=actor, rating=rating, comment=comment, reason=reason)

@@ -23,11 +23,21 @@ from common.exceptions import ConcurrentChange, InvalidTransition
 from departments.deadlines import deadline_for
 from departments.models import Department, Role, Stage
 from departments.permissions import require_liaison_of, require_role
+from integrations.events import case_sequence_key
 from integrations.services import webhook_emit
 
 from .. import notify
 from ..models import Level, OrderSequence, Reason, SupervisionOrder, SupervisionOrderEvent
-from ..webhooks import CASE_TRANSITION, ORDER_ISSUED, WebhookBatch, order_payload
+from ..webhooks import (
+    CASE_TRANSITION,
+    ORDER_ISSUED,
+    ORDER_REJECTED,
+    ORDER_RESPONDED,
+    ORDER_VERIFIED,
+    WebhookBatch,
+    order_action_payload,
+    order_payload,
+)
 
 # States in which a case has a department that can be supervised.
 SUPERVISABLE_STATES = (
@@ -320,6 +330,7 @@ def supervision_order_issue(
         event_type=ORDER_ISSUED,
         event_id=f"supervision-order-{order.number}-issued",
         payload=order_payload(order),
+        sequence_key=case_sequence_key(locked.code),
     )
     return order
 
@@ -340,6 +351,16 @@ def default_action(reason: str) -> str:
 # --- Answer, verify, send back ----------------------------------------------------------------
 
 
+def _emit_order_event(event_type: str, order: SupervisionOrder, event: SupervisionOrderEvent) -> None:
+    """Tell webhook subscribers of an answer, a verification or a sending back (sent after commit)."""
+    webhook_emit(
+        event_type=event_type,
+        event_id=f"supervision-order-event-{event.pk}",
+        payload=order_action_payload(order, event),
+        sequence_key=case_sequence_key(order.case.code),
+    )
+
+
 @transaction.atomic
 def supervision_order_respond(*, order: SupervisionOrder, actor, response: str) -> SupervisionOrder:
     """Answer an order on behalf of the supervised department (答复)."""
@@ -352,7 +373,7 @@ def supervision_order_respond(*, order: SupervisionOrder, actor, response: str) 
     from_status = locked.status
     locked.respond(response=response, by=actor, now=now)
     locked.save(update_fields=["status", "response", "responded_by", "responded_at", "updated_at"])
-    log_order_event(
+    event = log_order_event(
         locked,
         actor=actor,
         action=SupervisionOrderEvent.Action.RESPOND,
@@ -360,6 +381,7 @@ def supervision_order_respond(*, order: SupervisionOrder, actor, response: str) 
         note=response,
         now=now,
     )
+    _emit_order_event(ORDER_RESPONDED, locked, event)
     with site_language():
         title = _("督办单 %(number)s 已答复，请核查：%(code)s") % {
             "number": locked.number,
@@ -391,7 +413,7 @@ def supervision_order_verify(*, order: SupervisionOrder, actor, note: str = "") 
     from_status = locked.status
     locked.verify(by=actor, now=now)
     locked.save(update_fields=["status", "verified_by", "verified_at", "updated_at"])
-    log_order_event(
+    event = log_order_event(
         locked,
         actor=actor,
         action=SupervisionOrderEvent.Action.VERIFY,
@@ -399,6 +421,7 @@ def supervision_order_verify(*, order: SupervisionOrder, actor, note: str = "") 
         note=note,
         now=now,
     )
+    _emit_order_event(ORDER_VERIFIED, locked, event)
     case = Case.objects.get(pk=locked.case_id)
     if (
         case.state == State.SUPERVISED
@@ -424,7 +447,7 @@ def supervision_order_reject(*, order: SupervisionOrder, actor, reason: str) -> 
     locked.reject(respond_by=respond_deadline(case, start=now))
     locked.respond_from = now
     locked.save(update_fields=["status", "respond_by", "respond_from", "rejection_count", "updated_at"])
-    log_order_event(
+    event = log_order_event(
         locked,
         actor=actor,
         action=SupervisionOrderEvent.Action.REJECT,
@@ -432,6 +455,7 @@ def supervision_order_reject(*, order: SupervisionOrder, actor, reason: str) -> 
         note=reason,
         now=now,
     )
+    _emit_order_event(ORDER_REJECTED, locked, event)
     recipients = notify.Recipients(department_ids=[locked.department_id], today=timezone.localdate(now))
     with site_language():
         title = _("督办单 %(number)s 的答复被退回，请重新办理：%(code)s") % {
