@@ -14,6 +14,7 @@ from rest_framework.permissions import AllowAny
 
 import cases.api.urls
 import departments.api
+import integrations.api
 import supervision.api
 from cases.api.public import PublicEvaluationApi
 from cases.api.transitions import EvaluateApi
@@ -45,6 +46,7 @@ v1 = [
     *cases.api.urls.urlpatterns,
     *departments.api.urlpatterns,
     *supervision.api.urlpatterns,
+    *integrations.api.urlpatterns,
 ]
 
 urlpatterns = [

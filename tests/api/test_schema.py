@@ -39,6 +39,8 @@ def test_schema_is_valid_openapi_and_lists_every_endpoint(client):
         "/api/v1/public/cases/{code}/": {"get"},
         "/api/v1/public/cases/{code}/verify/": {"post"},
         "/api/v1/public/cases/{code}/evaluation/": {"post"},
+        "/api/v1/webhooks/subscriptions/": {"get", "post"},
+        "/api/v1/webhooks/subscriptions/{id}/": {"get", "patch", "delete"},
     }
     assert {path: set(ops) - {"parameters"} for path, ops in paths.items()} == expected
 
