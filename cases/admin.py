@@ -427,3 +427,7 @@ class CaseSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("已用序号"), ordering="last_number")
     def last_used(self, sequence):
         return sequence.last_number
+
+
+# The calendar's admin lives beside the cases whose deadlines it recomputes.
+from .calendar_admin import CalendarDayAdmin  # noqa: E402, F401

@@ -1,6 +1,6 @@
 """Serializers of the cases API: parse input for the services, render cases for clients.
 
-No rules here: who may see what is decided by selectors (``sees_personal_data``), what may be
+No rules here: who may see what is decided by :mod:`cases.permissions`, what may be
 done by the services.
 """
 
@@ -15,8 +15,7 @@ from rest_framework import serializers
 
 from common.fields import mask_name
 from common.parsing import MAX_ID, is_ascii_digits
-from departments.models import Department, Role, Service, ServicePackage
-from departments.permissions import role_of
+from departments.models import Department, Service, ServicePackage
 
 from ..models import (
     TRANSITION_LABELS,
@@ -33,9 +32,8 @@ from ..models import (
     Source,
     State,
 )
+from ..permissions import may_print_receipt
 
-# Who gets the receipt's QR (it holds the party's secret key), as on the staff pages.
-QR_ROLES = (Role.RECEPTION, Role.COORDINATOR, Role.ADMIN)
 TEXT_MAX = 5000
 REASON_MAX = 2000
 # Dates beyond these are typing errors, and far-off years overflow time-zone arithmetic.
@@ -317,7 +315,8 @@ class CaseSerializer(CaseSummarySerializer):
 
     def _may_have_qr(self) -> bool:
         request = self.context.get("request")
-        return request is not None and role_of(request.user) in QR_ROLES
+        # Who gets the receipt's QR (it holds the party's secret key), as on the staff pages.
+        return request is not None and may_print_receipt(request.user)
 
     @extend_schema_field(PartySerializer(many=True))
     def get_parties(self, case):

@@ -23,28 +23,30 @@ from rest_framework.views import APIView
 
 from common.api import ApiError, JsonOnlyNegotiation, errors
 from common.parsers import JSONParser
-from departments.permissions import has_role
 from integrations.idempotency import IDEMPOTENCY_HEADER, idempotency_key, replay_or_run
 
 from ..codes import InvalidCaseCode
 from ..models import TRANSITION_LABELS, Case
+from ..permissions import (
+    available_transitions,
+    may_add_record,
+    may_print_receipt,
+    may_take_in,
+    sees_personal_data,
+)
 from ..qr import case_qr_png, case_qr_svg
 from ..selectors import (
-    available_transitions,
     case_by_code,
     case_events_for,
     case_list_for,
     case_records_for,
     case_rows_for,
     cases_visible_to,
-    handling_record_permitted,
-    sees_personal_data,
 )
 from ..services import PartyData, attachment_add, case_create, handling_record_add
 from .filters import CaseFilter
 from .pagination import CasePagination, LogPagination
 from .serializers import (
-    QR_ROLES,
     AvailableTransitionSerializer,
     CaseCreateSerializer,
     CaseEventSerializer,
@@ -142,9 +144,7 @@ class CaseListCreateApi(generics.GenericAPIView):
         responses={201: CaseSerializer, **errors(400, 403, 422)},
     )
     def post(self, request):
-        from departments.models import Role
-
-        if not has_role(request.user, Role.RECEPTION, Role.COORDINATOR, Role.ADMIN):
+        if not may_take_in(request.user):
             raise exceptions.PermissionDenied(_("只有窗口受理员、研判督办专员可以登记案件。"))
         key = idempotency_key(request)
         if key is None:
@@ -248,7 +248,7 @@ class CaseRecordListCreateApi(CaseApiView, generics.GenericAPIView):
     )
     def post(self, request, code: str):
         case = self.get_case(code, case_detail_queryset(request.user))
-        if not handling_record_permitted(case, request.user):
+        if not may_add_record(request.user, case):
             raise exceptions.PermissionDenied(_("只有参与办理的单位可以在办理期间添加记录。"))
         data = request.data
         if hasattr(data, "getlist"):  # a form: several files under one name, text for true and false
@@ -313,7 +313,7 @@ class _QrApi(CaseApiView):
 
     def get(self, request, code: str):
         case = self.get_case(code, cases_visible_to(request.user).only("id", "code", "tracking_key"))
-        if not has_role(request.user, *QR_ROLES):
+        if not may_print_receipt(request.user):
             raise exceptions.PermissionDenied(_("回执二维码仅限窗口受理员和研判督办专员。"))
         etag = hashlib.sha256(f"{case.code}:{case.tracking_key}:{self.fmt}".encode()).hexdigest()[:32]
         if request.headers.get("If-None-Match", "").strip('"') == etag:

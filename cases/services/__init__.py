@@ -8,7 +8,7 @@ notifications after commit. Modules: intake (codes, intake, repeat visits), life
 shared transition machinery. Everything public is re-exported here.
 """
 
-from .deadlines import case_deadlines_recompute
+from .deadlines import calendar_notice_load, case_deadlines_recompute
 from .intake import (
     COLLECTIVE_PEOPLE,
     MAX_REPRESENTATIVES,
@@ -47,6 +47,7 @@ __all__ = [
     "PartyData",
     "assignment_deadlines",
     "attachment_add",
+    "calendar_notice_load",
     "case_accept",
     "case_assign",
     "case_close",

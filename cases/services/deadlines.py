@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from departments.deadlines import DeadlineTable
+from departments.holidays import calendar_year_load
 from departments.models import Stage
 from departments.workdays import years_without_data
 
@@ -110,3 +111,15 @@ def case_deadlines_recompute(*, actor=None, now: dt.datetime | None = None) -> l
         Case.objects.bulk_update(changed, [*FIELDS, "deadlines_provisional", "version", "updated_at"])
         CaseEvent.objects.bulk_create(events)
     return [event.case_id for event in events]
+
+
+@transaction.atomic
+def calendar_notice_load(*, year: int, days, actor=None) -> tuple[int, list[int]]:
+    """Load a year's holidays and make-up days, then recompute provisional deadlines.
+
+    Returns ``(dates loaded, ids of the cases whose deadlines changed)``. The calendar belongs to
+    ``departments``; the cases it moves belong here, so the one entry point is a cases service,
+    used by the admin page and by ``manage.py load_calendar_year`` alike.
+    """
+    count = calendar_year_load(year=year, days=days)
+    return count, case_deadlines_recompute(actor=actor)

@@ -28,6 +28,7 @@ from integrations.services import webhook_emit
 
 from .. import notify
 from ..models import Level, OrderSequence, Reason, SupervisionOrder, SupervisionOrderEvent
+from ..permissions import VERIFY_ROLES, require_may_issue_order
 from ..webhooks import (
     CASE_TRANSITION,
     ORDER_ISSUED,
@@ -269,11 +270,10 @@ def supervision_order_issue(
         raise ValidationError({"reason": _("督办原因无效。")})
     if level not in Level.values:
         raise ValidationError({"level": _("督办级别无效。")})
+    if actor is not None or reason == Reason.LEADER_INSTRUCTION:
+        require_may_issue_order(actor, reason)
     if reason == Reason.LEADER_INSTRUCTION:
-        require_role(actor, Role.LEADER)
         instruction = _required(instruction, "instruction", _("请填写领导批示。"))
-    elif actor is not None:
-        require_role(actor, Role.COORDINATOR, Role.LEADER)
     now = timezone.now()
     # The number first: the sequence row is always locked before case rows (as the sweep does),
     # so an issuer and a sweep never wait for each other crosswise.
@@ -406,7 +406,7 @@ def supervision_order_respond(*, order: SupervisionOrder, actor, response: str) 
 @transaction.atomic
 def supervision_order_verify(*, order: SupervisionOrder, actor, note: str = "") -> SupervisionOrder:
     """Accept the department's answer (核查办结); the last open order ends the case's supervision."""
-    require_role(actor, Role.COORDINATOR, Role.LEADER)
+    require_role(actor, *VERIFY_ROLES)
     locked = _lock_order(order)
     _check_can(locked, "verify")
     now = timezone.now()
@@ -437,7 +437,7 @@ def supervision_order_verify(*, order: SupervisionOrder, actor, note: str = "") 
 @transaction.atomic
 def supervision_order_reject(*, order: SupervisionOrder, actor, reason: str) -> SupervisionOrder:
     """Send an answer back (退回重办): the department must answer again by a new deadline."""
-    require_role(actor, Role.COORDINATOR, Role.LEADER)
+    require_role(actor, *VERIFY_ROLES)
     reason = _required(reason, "reason", _("请填写退回理由。"))
     locked = _lock_order(order)
     _check_can(locked, "reject")

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.codes import display_code
-from cases.models import Case, Notification, RiskColour, State
+from cases.models import WITH_DEPARTMENT_STATES, WORKING_STATES, Case, Notification, RiskColour, State
 from departments.deadlines import DeadlineTable, reminder_moment
 from departments.models import Stage
 
@@ -38,10 +38,10 @@ from ..models import Level, OrderStatus, Reason, Reminder, SupervisionOrder, Sup
 from ..webhooks import ORDER_ISSUED, ORDER_RAISED, WebhookBatch, payload
 from .orders import allocate_order_numbers, cases_supervise_in_bulk, default_action, site_language
 
-WITH_DEPARTMENT = (State.ASSIGNED, State.HANDLING, State.SUPERVISED)
+WITH_DEPARTMENT = WITH_DEPARTMENT_STATES
 # A deadline order whose case has left the department's hands is not raised any more; other
 # orders (evaluations, callbacks, instructions) are, unless the case left the center.
-STILL_HANDLED = (State.ASSIGNED, State.HANDLING, State.SUPERVISED, State.REVIEWING)
+STILL_HANDLED = WORKING_STATES
 OFF_RAMP = (State.REJECTED, State.WITHDRAWN, State.ESCALATED)
 
 

@@ -1,12 +1,12 @@
-"""Load a year's public holidays and make-up working days from a notice file (see departments.holidays)."""
+"""``manage.py load_calendar_year``: load a year's public holidays and make-up working days from a notice file (see departments.holidays)."""
 
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from departments.holidays import calendar_year_load, parse_notice
+from cases.services import calendar_notice_load
+from departments.holidays import parse_notice
 
 
 class Command(BaseCommand):
@@ -18,10 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="show what would be loaded; write nothing")
 
     def handle(self, *args, year: int, file: Path, dry_run: bool, **options):
-        # The command wires two layers, like a URLconf: the calendar (departments), then the
-        # open cases whose deadlines were counted without it (cases).
-        from cases.services import case_deadlines_recompute
-
         try:
             days = parse_notice(file.read_text(encoding="utf-8"), year=year)
         except OSError as exc:
@@ -37,9 +33,7 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"{summary} (dry run: nothing written)")
             return
-        with transaction.atomic():
-            calendar_year_load(year=year, days=days)
-            changed = case_deadlines_recompute()
+        _count, changed = calendar_notice_load(year=year, days=days)
         self.stdout.write(
             self.style.SUCCESS(f"{summary} loaded; deadlines recomputed on {len(changed)} cases")
         )
