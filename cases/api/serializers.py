@@ -1,132 +1,95 @@
 """Serializers of the cases API: parse input for the services, render cases for clients.
 
-No rules here: who may see what is decided by :mod:`cases.permissions`, what may be
-done by the services.
+No rules here: who may see what is decided by :mod:`cases.permissions` (``sees_personal_data``),
+what may be done by the services. The case and its parties are here; the input fields in
+:mod:`.fields`, the log (events, records, attachments) in :mod:`.record_serializers`, the
+transitions' bodies in :mod:`.transition_serializers`, all re-exported from this module.
 """
-
-import datetime as dt
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from common.fields import mask_name
-from common.parsing import MAX_ID, is_ascii_digits
-from departments.models import Department, Service, ServicePackage
+from departments.models import Service
 
-from ..models import (
-    TRANSITION_LABELS,
-    Attachment,
-    Case,
-    CaseEvent,
-    Category,
-    Evaluation,
-    HandlingRecord,
-    Party,
-    Rating,
-    RedirectTarget,
-    RiskColour,
-    Source,
-    State,
+from ..models import Case, Category, Party, Source, State
+from ..permissions import RECEIPT_ROLES, may_print_receipt
+from .fields import (
+    EARLIEST,
+    LATEST,
+    REASON_MAX,
+    TEXT_MAX,
+    BoundedDateTimeField,
+    DepartmentField,
+    DepartmentRefSerializer,
+    SlugRefField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    validate_sane_datetime,
 )
-from ..permissions import may_print_receipt
-
-TEXT_MAX = 5000
-REASON_MAX = 2000
-# Dates beyond these are typing errors, and far-off years overflow time-zone arithmetic.
-EARLIEST, LATEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC), dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
-
-
-def validate_sane_datetime(value: dt.datetime) -> None:
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    if not EARLIEST <= value < LATEST:
-        raise serializers.ValidationError(_("日期应在 2000 年至 2100 年之间。"))
-
-
-class BoundedDateTimeField(serializers.DateTimeField):
-    default_validators = [validate_sane_datetime]
-
-
-class StrictCharField(serializers.CharField):
-    """Text that must arrive as a JSON string: a number or a list where text belongs is the client's bug."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """An integer that must arrive as a JSON integer (not "3", 3.0 or true)."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """A JSON true or false."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid", input=str(data)[:20])
-        return data
-
-
-# --- References ------------------------------------------------------------------------------
-
-
-class DepartmentRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Department
-        fields = ["id", "slug", "name", "short_name"]
-
-
-@extend_schema_field(
-    {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "minLength": 1, "maxLength": 40}]}
+from .record_serializers import (
+    ActorSerializer,
+    AttachmentSerializer,
+    AvailableTransitionSerializer,
+    CaseEventSerializer,
+    HandlingRecordCreateSerializer,
+    HandlingRecordMultipartSerializer,
+    HandlingRecordSerializer,
 )
-class DepartmentField(serializers.Field):
-    """A department named by its id or its slug."""
+from .transition_serializers import (
+    AssignSerializer,
+    EvaluateSerializer,
+    OptionalReasonSerializer,
+    ReasonSerializer,
+    RejectSerializer,
+    ReopenSerializer,
+    SubmitResultSerializer,
+    TransitionSerializer,
+)
 
-    default_error_messages = {
-        "invalid": _("请用单位的 id（整数）或标识（slug）指定单位。"),
-        "does_not_exist": _("单位“%(value)s”不存在。"),
-    }
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "QR_ROLES",
+    "REASON_MAX",
+    "TEXT_MAX",
+    "ActorSerializer",
+    "AssignSerializer",
+    "AttachmentSerializer",
+    "AvailableTransitionSerializer",
+    "BoundedDateTimeField",
+    "CaseCreateSerializer",
+    "CaseEventSerializer",
+    "CaseSerializer",
+    "CaseSummarySerializer",
+    "DepartmentField",
+    "DepartmentRefSerializer",
+    "EvaluateSerializer",
+    "HandlingRecordCreateSerializer",
+    "HandlingRecordMultipartSerializer",
+    "HandlingRecordSerializer",
+    "OptionalReasonSerializer",
+    "PartyInputSerializer",
+    "PartySerializer",
+    "ReasonSerializer",
+    "RejectSerializer",
+    "ReopenSerializer",
+    "SlugRefField",
+    "StrictBooleanField",
+    "StrictCharField",
+    "StrictIntegerField",
+    "SubmitResultSerializer",
+    "TransitionSerializer",
+    "party_data",
+    "validate_sane_datetime",
+]
 
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int | str):
-            self.fail("invalid")
-        if isinstance(data, int) or is_ascii_digits(data):
-            lookup = {"pk": int(data)} if 0 < int(data) <= MAX_ID else None
-        else:
-            lookup = {"slug": data} if 0 < len(data) <= 40 else None
-        department = Department.objects.filter(**lookup).first() if lookup else None
-        if department is None:
-            self.fail("does_not_exist", value=str(data)[:40])
-        return department
-
-    def to_representation(self, value):
-        return value.slug
-
-
-class SlugRefField(serializers.SlugRelatedField):
-    """An active service or package by slug."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("slug_field", "slug")
-        kwargs.setdefault(
-            "error_messages",
-            {
-                "does_not_exist": _("“%(value)s”不存在。"),
-                "invalid": _("请填写标识（slug）。"),
-            },
-        )
-        super().__init__(**kwargs)
+# Who gets the receipt's QR (it holds the party's secret key): the one rule, as on the staff pages.
+QR_ROLES = RECEIPT_ROLES
 
 
 # --- Parties ----------------------------------------------------------------------------------
@@ -299,6 +262,9 @@ class CaseSerializer(CaseSummarySerializer):
             "colour_reason",
             "instructions",
             "result",
+            "result_kind",
+            "agreement_terms",
+            "judicial_confirmation",
             "redirect_target",
             "assigned_at",
             "accepted_at",
@@ -315,7 +281,6 @@ class CaseSerializer(CaseSummarySerializer):
 
     def _may_have_qr(self) -> bool:
         request = self.context.get("request")
-        # Who gets the receipt's QR (it holds the party's secret key), as on the staff pages.
         return request is not None and may_print_receipt(request.user)
 
     @extend_schema_field(PartySerializer(many=True))
@@ -333,6 +298,9 @@ class CaseSerializer(CaseSummarySerializer):
             "colour_reason": case.colour_reason,
             "instructions": case.instructions,
             "result": case.result,
+            "result_kind": case.result_kind,
+            "agreement_terms": case.agreement_terms,
+            "judicial_confirmation": case.judicial_confirmation,
             "redirect_target": case.redirect_target,
             "assigned_at": _datetime(case.assigned_at),
             "accepted_at": _datetime(case.accepted_at),
@@ -373,156 +341,3 @@ class CaseCreateSerializer(serializers.Serializer):
     )
     is_collective = StrictBooleanField(required=False, default=False)
     people_count = StrictIntegerField(min_value=1, max_value=10000, required=False, allow_null=True)
-
-
-# --- Events and records -----------------------------------------------------------------------
-
-
-class ActorSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    name = serializers.CharField()
-    role = serializers.CharField(allow_blank=True)
-
-    def to_representation(self, user):
-        profile = getattr(user, "staff_profile", None) if _has_profile(user) else None
-        return {
-            "username": user.get_username(),
-            "name": (profile.display_name if profile else "") or user.get_username(),
-            "role": profile.role if profile else "",
-        }
-
-
-def _has_profile(user) -> bool:
-    try:
-        user.staff_profile  # noqa: B018
-    except Exception:  # RelatedObjectDoesNotExist
-        return False
-    return True
-
-
-class CaseEventSerializer(serializers.ModelSerializer):
-    transition_label = serializers.SerializerMethodField()
-    actor = ActorSerializer(read_only=True, allow_null=True, help_text="为空表示系统或当事人。")
-
-    class Meta:
-        model = CaseEvent
-        fields = [
-            "id",
-            "transition",
-            "transition_label",
-            "from_state",
-            "to_state",
-            "actor",
-            "reason",
-            "data",
-            "created_at",
-        ]
-
-    def get_transition_label(self, event) -> str:
-        return str(TRANSITION_LABELS.get(event.transition, event.transition))
-
-
-class AttachmentSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(source="original_name")
-    url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Attachment
-        fields = ["id", "name", "content_type", "size", "url", "created_at"]
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, attachment) -> str:
-        path = reverse("api:case-attachment", args=[self.context["case_code"], attachment.pk])
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
-
-
-class HandlingRecordSerializer(serializers.ModelSerializer):
-    public = serializers.BooleanField(source="is_public")
-    department = DepartmentRefSerializer(read_only=True, allow_null=True)
-    author = ActorSerializer(read_only=True, allow_null=True)
-    attachments = AttachmentSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = HandlingRecord
-        fields = ["id", "kind", "text", "public", "department", "author", "attachments", "created_at"]
-
-
-class HandlingRecordCreateSerializer(serializers.Serializer):
-    text = StrictCharField(max_length=TEXT_MAX)
-    public = StrictBooleanField(required=False, default=False, help_text="是否向当事人公开。")
-    kind = serializers.ChoiceField(choices=HandlingRecord.Kind.choices, default=HandlingRecord.Kind.PROGRESS)
-    attachments = serializers.ListField(
-        child=serializers.FileField(max_length=200, allow_empty_file=False),
-        required=False,
-        default=list,
-        max_length=10,
-        help_text="附件（multipart/form-data 上传，可多个）。",
-    )
-
-
-class AvailableTransitionSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    label = serializers.CharField()
-    url = serializers.URLField()
-
-
-# --- Transition bodies ------------------------------------------------------------------------
-
-
-class TransitionSerializer(serializers.Serializer):
-    """Every transition takes ``version``: the case's version the client acted on (optional)."""
-
-    version = StrictIntegerField(
-        required=False,
-        min_value=1,
-        max_value=2**31 - 1,
-        help_text="客户端看到的案件版本；与当前版本不符时返回 409。也可用 If-Match 头。",
-    )
-
-
-class ReasonSerializer(TransitionSerializer):
-    reason = StrictCharField(max_length=REASON_MAX)
-
-
-class OptionalReasonSerializer(TransitionSerializer):
-    reason = StrictCharField(max_length=REASON_MAX, required=False, allow_blank=True, default="")
-
-
-class AssignSerializer(TransitionSerializer):
-    risk_colour = serializers.ChoiceField(choices=RiskColour.choices)
-    lead_department = DepartmentField()
-    co_departments = serializers.ListField(
-        child=DepartmentField(), required=False, default=list, max_length=20
-    )
-    package = SlugRefField(
-        queryset=ServicePackage.objects.filter(is_active=True), required=False, allow_null=True, default=None
-    )
-    instructions = StrictCharField(max_length=REASON_MAX, required=False, allow_blank=True, default="")
-    due_by = BoundedDateTimeField(
-        required=False, allow_null=True, default=None, help_text="调整后的办结期限（默认按时限规则）。"
-    )
-    due_by_reason = StrictCharField(max_length=REASON_MAX, required=False, allow_blank=True, default="")
-
-
-class SubmitResultSerializer(TransitionSerializer):
-    result = StrictCharField(max_length=TEXT_MAX)
-
-
-class EvaluateSerializer(TransitionSerializer):
-    rating = serializers.ChoiceField(choices=Rating.choices)
-    comment = StrictCharField(max_length=1000, required=False, allow_blank=True, default="")
-    channel = serializers.ChoiceField(
-        choices=[(Evaluation.Channel.CALLBACK, _("电话回访")), (Evaluation.Channel.STAFF, _("工作人员代录"))],
-        default=Evaluation.Channel.STAFF,
-    )
-
-
-class ReopenSerializer(ReasonSerializer):
-    supervised = StrictBooleanField(required=False, default=False)
-
-
-class RejectSerializer(ReasonSerializer):
-    redirect_target = serializers.ChoiceField(
-        choices=RedirectTarget.choices, required=False, allow_blank=True, default=""
-    )

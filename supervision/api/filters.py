@@ -1,9 +1,12 @@
 """Query filters of the supervision API (orders and callbacks)."""
 
+import re
+
 import django_filters
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
 
 from cases.codes import InvalidCaseCode, normalize_code
 from common.api import StrictFilterSetMixin
@@ -64,12 +67,22 @@ class OrderFilter(StrictFilterSetMixin, django_filters.FilterSet):
         return queryset.filter(status=value)
 
 
+MONTH_PATTERN = r"^[0-9]{4}-[0-9]{2}$"
+
+
 class MonthField(forms.CharField):
+    """A month written exactly ``YYYY-MM``, as the schema declares it (no spaces either)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**{**kwargs, "strip": False})
+
     def clean(self, value):
         value = super().clean(value)
         if not value:
             return None
         try:
+            if not re.fullmatch(MONTH_PATTERN, value):
+                raise ParseError(value[:20])
             month_start = parse_month(value, earliest=1, latest=9999)
         except ParseError:
             raise forms.ValidationError(_("月份格式应为 YYYY-MM，如 2026-10。"), code="month") from None
@@ -78,6 +91,7 @@ class MonthField(forms.CharField):
         return month_start
 
 
+@extend_schema_field({"type": "string", "pattern": MONTH_PATTERN, "example": "2026-10"})
 class MonthFilter(django_filters.Filter):
     field_class = MonthField
 
