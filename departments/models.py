@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from common.fields import KIND_PHONE, PersonalDataField
 from common.models import TimeStampedModel
@@ -61,6 +62,9 @@ class Department(TimeStampedModel):
     kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices)
     is_active = models.BooleanField(_("在驻"), default=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    # Every edit is kept (who, when, what): django-simple-history, shown in the admin.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("入驻单位")
@@ -199,6 +203,9 @@ class DutyAssignment(TimeStampedModel):
     start_date = models.DateField(_("开始日期"))
     end_date = models.DateField(_("结束日期"), null=True, blank=True)
 
+    # Every edit is kept (who, when, what): django-simple-history, shown in the admin.
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("值班公示")
         verbose_name_plural = _("值班公示")
@@ -256,6 +263,9 @@ class DeadlineRule(TimeStampedModel):
     reminder_percent = models.PositiveSmallIntegerField(_("提醒点(%)"), default=80)
     note = models.CharField(_("依据"), max_length=200, blank=True)
 
+    # Every edit is kept (who, when, what): django-simple-history, shown in the admin.
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("时限规则")
         verbose_name_plural = _("时限规则")
@@ -285,6 +295,9 @@ class CalendarDay(TimeStampedModel):
     date = models.DateField(_("日期"), unique=True)
     is_workday = models.BooleanField(_("工作日"))
     note = models.CharField(_("说明"), max_length=100, blank=True)
+
+    # Every edit is kept (who, when, what): django-simple-history, shown in the admin.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("工作日历")

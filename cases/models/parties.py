@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from common.fields import KIND_ID_NUMBER, KIND_PHONE, PersonalDataField, mask_name
 from common.validators import validate_id_number, validate_phone
@@ -27,6 +28,9 @@ class Party(models.Model):
     is_representative = models.BooleanField(_("代表人"), default=False)
     address = models.CharField(_("住址"), max_length=200, blank=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    # Every edit is kept (who, when, what): django-simple-history, shown in the admin.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("当事人")
