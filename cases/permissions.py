@@ -1,13 +1,24 @@
-"""Who may fire each transition: one table, used by the services and by every page and API."""
+"""Who may and who sees: the one home of the cases app's rules, used by services, pages, API and admin.
+
+Every page, API view, task and admin action that asks "may this user …" or "does this user see
+…" about a case calls a function here, so a page and the API can never give different answers.
+"""
 
 from django_fsm import can_proceed
 
 from departments.models import Role
 from departments.permissions import department_of, role_of
 
-from .models import Case
+from .models import WORKING_STATES, Case
 
 LEAD_LIAISON = "lead_liaison"
+
+# Everyone with a staff role: the case pages and the supervision panel.
+STAFF_ROLES = (Role.RECEPTION, Role.COORDINATOR, Role.LIAISON, Role.LEADER, Role.ADMIN)
+# Who records a matter at the desk (受理), by page or API.
+INTAKE_ROLES = (Role.RECEPTION, Role.COORDINATOR, Role.ADMIN)
+# Who prints the receipt and gets its QR: it holds the party's secret tracking key.
+RECEIPT_ROLES = (Role.RECEPTION, Role.COORDINATOR, Role.ADMIN)
 
 # transition → roles that may fire it (LEAD_LIAISON: a liaison of the case's lead department).
 TRANSITION_ROLES: dict[str, tuple[str, ...]] = {
@@ -28,16 +39,52 @@ TRANSITION_ROLES: dict[str, tuple[str, ...]] = {
 }
 
 
-def role_may_fire(user, case: Case, name: str) -> bool:
-    """Return whether the user's role (and department) allows ``name`` on ``case``."""
-    role = role_of(user)
-    allowed = TRANSITION_ROLES.get(name, ())
-    if role in allowed:
+def transition_rule(name: str) -> tuple[tuple[str, ...], bool]:
+    """Return (roles, only the lead department's liaison) of ``name``, as the API documents it."""
+    roles = TRANSITION_ROLES[name]
+    return tuple(str(Role.LIAISON) if r == LEAD_LIAISON else str(r) for r in roles), LEAD_LIAISON in roles
+
+
+def _department_id(user) -> int | None:
+    if role_of(user) != Role.LIAISON:
+        return None
+    department = department_of(user)
+    return department.pk if department is not None else None
+
+
+def is_lead_liaison(user, case: Case) -> bool:
+    """Return whether the user is a liaison of the case's lead department."""
+    department_id = _department_id(user)
+    return department_id is not None and case.lead_department_id == department_id
+
+
+def is_involved_liaison(user, case: Case) -> bool:
+    """Return whether the user is a liaison of the case's lead or a co-operating department.
+
+    Co-departments come from ``case_list_for``'s prefetch (``co_department_list``) if there is one.
+    """
+    department_id = _department_id(user)
+    if department_id is None:
+        return False
+    if case.lead_department_id == department_id:
         return True
-    if LEAD_LIAISON in allowed and role == Role.LIAISON:
-        department = department_of(user)
-        return department is not None and case.lead_department_id == department.pk
-    return False
+    co_departments = getattr(case, "co_department_list", None)
+    if co_departments is not None:
+        return any(d.pk == department_id for d in co_departments)
+    return any(d.pk == department_id for d in case.co_departments.all())
+
+
+def department_is_working(case: Case) -> bool:
+    """Return whether a department holds the case: assigned, handling, supervised or in review."""
+    return case.state in WORKING_STATES
+
+
+def role_may_fire(user, case: Case, name: str) -> bool:
+    """Return whether the user's role (and department) allows ``name`` on ``case``, whatever its state."""
+    allowed = TRANSITION_ROLES.get(name, ())
+    if role_of(user) in allowed:
+        return True
+    return LEAD_LIAISON in allowed and is_lead_liaison(user, case)
 
 
 def available_transitions(case: Case, user) -> list[str]:
@@ -49,34 +96,30 @@ def available_transitions(case: Case, user) -> list[str]:
     ]
 
 
-def sees_personal_data(user, case: Case) -> bool:
-    """Full phone and ID numbers: the coordinators, administrators and the lead department only."""
-    role = role_of(user)
-    if role in (Role.COORDINATOR, Role.ADMIN):
-        return True
-    if role == Role.LIAISON:
-        department = department_of(user)
-        return department is not None and case.lead_department_id == department.pk
-    return False
-
-
 def may_add_record(user, case: Case) -> bool:
-    """Liaisons of the lead or a co-operating department while it handles the case; coordinators."""
-    from .models import State
-
-    role = role_of(user)
-    if role == Role.COORDINATOR:
+    """Coordinators always (a center note); liaisons of the lead or a co-department while it works the case."""
+    if role_of(user) == Role.COORDINATOR:
         return True
-    if role != Role.LIAISON or case.state not in (
-        State.ASSIGNED,
-        State.HANDLING,
-        State.SUPERVISED,
-        State.REVIEWING,
-    ):
-        return False
-    department = department_of(user)
-    if department is None:
-        return False
-    return case.lead_department_id == department.pk or any(
-        d.pk == department.pk for d in case.co_departments.all()
-    )
+    return department_is_working(case) and is_involved_liaison(user, case)
+
+
+def sees_personal_data(user, case: Case) -> bool:
+    """Return whether the user sees this case's parties' names, phone and ID numbers in full.
+
+    Coordinators and administrators do, and the lead department's liaisons, who must reach the
+    parties. Everyone else, the reception desk included (its receipt masks them too), and every
+    list of cases, sees them masked.
+    """
+    if role_of(user) in (Role.COORDINATOR, Role.ADMIN):
+        return True
+    return is_lead_liaison(user, case)
+
+
+def may_print_receipt(user) -> bool:
+    """Return whether the user may print the receipt and see its QR (the party's secret key)."""
+    return role_of(user) in RECEIPT_ROLES
+
+
+def may_take_in(user) -> bool:
+    """Return whether the user may record a matter at the desk (受理)."""
+    return role_of(user) in INTAKE_ROLES

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from departments.models import Department
 
-from .models import OPEN_STATES, Case, CaseEvent, RiskColour, State
+from .models import OPEN_STATES, WORKING_STATES, Case, CaseEvent, RiskColour, State
 
 DUE_SOON = dt.timedelta(days=2)
 RECENTLY_CLOSED_DAYS = 30
@@ -134,9 +134,7 @@ def department_dashboard(*, department: Department, now: dt.datetime) -> Dashboa
         .values("transition")[:1]
     )
     open_cases = list(
-        Case.objects.filter(
-            mine, state__in=[State.ASSIGNED, State.HANDLING, State.SUPERVISED, State.REVIEWING]
-        )
+        Case.objects.filter(mine, state__in=WORKING_STATES)
         .select_related("lead_department")
         .annotate(last_transition=Subquery(last_transition))
         .order_by("due_by", "accept_by", "id")

@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .codes import normalize_code
 from .models import Case, CaseEvent, State
-from .permissions import LEAD_LIAISON, TRANSITION_ROLES, available_transitions, role_may_fire  # noqa: F401
 
 # The public timeline: 受理 then 研—交—办—督—结—评, each with the transition that reaches it.
 PUBLIC_STAGES = [
@@ -257,18 +256,6 @@ def _department_label(department) -> str:
 
 # --- The REST API -------------------------------------------------------------------------------
 
-# Who may fire each transition: the one table in cases.permissions (the services check it too),
-# seen here as (roles, only the lead department's liaison) for the API's early 403.
-TRANSITION_RULES: dict[str, tuple[tuple[str, ...], bool]] = {
-    name: (tuple("liaison" if r == LEAD_LIAISON else str(r) for r in roles), LEAD_LIAISON in roles)
-    for name, roles in TRANSITION_ROLES.items()
-}
-
-
-def transition_permitted(case: Case, user, name: str) -> bool:
-    """Return whether the user's role (and department) may fire ``name`` on the case, whatever its state."""
-    return role_may_fire(user, case, name)
-
 
 def case_list_for(user) -> QuerySet[Case]:
     """Cases the user may see, with everything one case shows (parties, co-departments) prefetched."""
@@ -308,48 +295,6 @@ def case_records_for(case: Case) -> QuerySet:
         .select_related("department", "author__staff_profile")
         .prefetch_related("attachments")
     )
-
-
-def handling_record_permitted(case: Case, user) -> bool:
-    """Return whether the user may add a handling record now, as ``handling_record_add`` decides.
-
-    Coordinators may always (a center note); a liaison only while their department (lead or
-    co-operating) handles the case. Co-departments come from ``case_list_for``'s prefetch if there is one.
-    """
-    from departments.models import Role
-    from departments.permissions import department_of, role_of
-
-    role = role_of(user)
-    if role == Role.COORDINATOR:
-        return True
-    if role != Role.LIAISON or (department := department_of(user)) is None:
-        return False
-    co_departments = getattr(case, "co_department_list", None)
-    if co_departments is None:
-        co_departments = case.co_departments.all()
-    involved = case.lead_department_id == department.pk or any(d.pk == department.pk for d in co_departments)
-    return involved and case.state in (State.ASSIGNED, State.HANDLING, State.SUPERVISED, State.REVIEWING)
-
-
-def sees_personal_data(user, case: Case) -> bool:
-    """Return whether the user sees this case's parties' phone and ID numbers in full (one case at a time).
-
-    Coordinators and administrators do; the lead department's liaisons, who must reach the
-    parties; and the desk that took the case in, which checks what it recorded. Everyone else,
-    and every list of cases, sees them masked.
-    """
-    from departments.models import Role
-    from departments.permissions import department_of, role_of
-
-    role = role_of(user)
-    if role in (Role.COORDINATOR, Role.ADMIN):
-        return True
-    if role == Role.LIAISON:
-        department = department_of(user)
-        return department is not None and case.lead_department_id == department.pk
-    if role == Role.RECEPTION:
-        return case.created_by_id is not None and case.created_by_id == user.pk
-    return False
 
 
 def case_rows_for(user) -> QuerySet[Case]:

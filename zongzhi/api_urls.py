@@ -1,7 +1,9 @@
 """The REST API: ``/api/v1/`` for clients, ``/api/schema/`` (OpenAPI 3) and ``/api/docs/`` (Swagger UI).
 
 The project wires the apps together here: the evaluation endpoints are the cases app's views
-handed the supervision app's recorder, so the rule for an unhappy answer lives in one place.
+handed the supervision app's recorder, so the rule for an unhappy answer lives in one place; the
+supervise, end-supervision and reopen transitions are the supervision app's views at the cases'
+transition URLs, so they issue and verify orders as the pages do.
 """
 
 from django.urls import include, path, re_path
@@ -18,6 +20,7 @@ import integrations.api
 import supervision.api
 from cases.api.public import PublicEvaluationApi
 from cases.api.transitions import EvaluateApi
+from supervision.api.transitions import SUPERVISION_TRANSITION_VIEWS
 from supervision.services import evaluation_record
 
 app_name = "api"
@@ -38,6 +41,11 @@ v1 = [
         EvaluateApi.as_view(record_evaluation=evaluation_record),
         name="case-transition-evaluate",
     ),
+    # Supervise, end supervision and reopen issue, verify and consult supervision orders.
+    *[
+        path(f"cases/<str:code>/transitions/{name}/", view.as_view(), name=f"case-transition-{name}")
+        for name, view in SUPERVISION_TRANSITION_VIEWS.items()
+    ],
     path(
         "public/cases/<str:code>/evaluation/",
         PublicEvaluationApi.as_view(record_evaluation=evaluation_record),

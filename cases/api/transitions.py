@@ -1,5 +1,9 @@
 """One endpoint per lifecycle transition: ``POST /api/v1/cases/{code}/transitions/{name}/``.
 
+Supervise, end supervision and reopen are the supervision app's endpoints on the same footing
+(``supervision.api.transitions``, subclasses of :class:`CaseTransitionApi`): they issue,
+verify and consult supervision orders, as the pages do.
+
 Each view checks the caller's role and department first (403, or 404 if the case is not
 theirs to see), then its body (400), then calls the transition's service (409 if the state does
 not allow it or the case changed meanwhile). An optional ``version`` in the body, or an
@@ -19,7 +23,7 @@ from common.parsing import MAX_INT32, ParseError, parse_positive_int
 
 from .. import services
 from ..models import TRANSITION_LABELS, Case
-from ..selectors import TRANSITION_RULES, transition_permitted
+from ..permissions import TRANSITION_ROLES, role_may_fire, transition_rule
 from . import serializers as s
 from .serializers import CaseSerializer
 from .views import CODE_PARAMETER, CaseApiView, case_detail_queryset
@@ -59,7 +63,7 @@ class CaseTransitionApi(CaseApiView):
 
     def post(self, request, code: str):
         case = self.get_case(code, case_detail_queryset(request.user))
-        if not transition_permitted(case, request.user, self.name):
+        if not role_may_fire(request.user, case, self.name):
             raise exceptions.PermissionDenied(
                 _("您的角色或所属单位不能执行“%(action)s”。") % {"action": TRANSITION_LABELS[self.name]}
             )
@@ -89,8 +93,12 @@ def _schema(name: str, summary: str, description: str, request):
     )
 
 
+# The supervision app's transition endpoints are documented the same way.
+transition_schema = _schema
+
+
 def _who(name: str) -> str:
-    roles, lead_only = TRANSITION_RULES[name]
+    roles, lead_only = transition_rule(name)
     names = {"coordinator": "研判督办专员", "leader": "中心领导", "liaison": "部门联络员"}
     text = "、".join(names[r] for r in roles)
     return f"可执行：{text}{'（限牵头单位）' if lead_only else ''}。"
@@ -140,30 +148,6 @@ class ReturnToCenterApi(CaseTransitionApi):
 
     def perform(self, case, data):
         services.case_return_to_center(case=case, actor=self.request.user, **data)
-
-
-class SuperviseApi(CaseTransitionApi):
-    name = "supervise"
-    InputSerializer = s.ReasonSerializer
-
-    @_schema(name, "督办", f"已交办/办理中 → 督办中。{_who(name)}", s.ReasonSerializer)
-    def post(self, request, code: str):
-        return super().post(request, code)
-
-    def perform(self, case, data):
-        services.case_supervise(case=case, actor=self.request.user, **data)
-
-
-class EndSupervisionApi(CaseTransitionApi):
-    name = "end_supervision"
-    InputSerializer = s.OptionalReasonSerializer
-
-    @_schema(name, "督办办结", f"督办中 → 办理中。{_who(name)}", s.OptionalReasonSerializer)
-    def post(self, request, code: str):
-        return super().post(request, code)
-
-    def perform(self, case, data):
-        services.case_end_supervision(case=case, actor=self.request.user, **data)
 
 
 class SubmitResultApi(CaseTransitionApi):
@@ -225,18 +209,6 @@ class EvaluateApi(CaseTransitionApi):
         self.record_evaluation(case=case, actor=self.request.user, **data)
 
 
-class ReopenApi(CaseTransitionApi):
-    name = "reopen"
-    InputSerializer = s.ReopenSerializer
-
-    @_schema(name, "重新办理", f"已结案/已评价 → 办理中（或督办中）。{_who(name)}", s.ReopenSerializer)
-    def post(self, request, code: str):
-        return super().post(request, code)
-
-    def perform(self, case, data):
-        services.case_reopen(case=case, actor=self.request.user, **data)
-
-
 class RejectApi(CaseTransitionApi):
     name = "reject"
     InputSerializer = s.RejectSerializer
@@ -280,16 +252,18 @@ TRANSITION_VIEWS: dict[str, type[CaseTransitionApi]] = {
         AssignApi,
         AcceptApi,
         ReturnToCenterApi,
-        SuperviseApi,
-        EndSupervisionApi,
         SubmitResultApi,
         SendBackApi,
         CloseApi,
         EvaluateApi,
-        ReopenApi,
         RejectApi,
         WithdrawApi,
         EscalateApi,
     )
 }
-assert set(TRANSITION_VIEWS) == set(TRANSITION_RULES), "every transition has an endpoint"
+# Supervising, ending supervision and reopening go through supervision orders: their endpoints
+# are the supervision app's (``supervision.api.transitions``), routed by ``zongzhi.api_urls``.
+SUPERVISION_TRANSITIONS = ("supervise", "end_supervision", "reopen")
+assert set(TRANSITION_VIEWS) | set(SUPERVISION_TRANSITIONS) == set(TRANSITION_ROLES), (
+    "every transition has an endpoint"
+)

@@ -9,6 +9,7 @@ from .case import Case, CaseQuerySet, CaseSequence  # noqa: F401
 from .choices import (  # noqa: F401
     OPEN_STATES,
     WITH_DEPARTMENT_STATES,
+    WORKING_STATES,
     Category,
     Rating,
     RedirectTarget,

@@ -30,6 +30,9 @@ OPEN_STATES = (
 )
 # States in which a department holds the case and its handling deadline runs.
 WITH_DEPARTMENT_STATES = (State.ASSIGNED, State.HANDLING, State.SUPERVISED)
+# States in which a department works the case: its deadline states and the center's review of
+# its result (records may still be added, orders on it are still followed up).
+WORKING_STATES = (*WITH_DEPARTMENT_STATES, State.REVIEWING)
 
 
 class RiskColour(models.TextChoices):

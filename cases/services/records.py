@@ -6,16 +6,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from common.exceptions import ActionForbidden
 from departments.models import Role
-from departments.permissions import department_of, require_role
+from departments.permissions import department_of, require_role, role_of
 
 from ..attachments import max_files, validate_upload
 from ..models import (
     Attachment,
     Case,
     HandlingRecord,
-    State,
 )
+from ..permissions import may_add_record
 from .base import _required
 
 # --- Handling records -------------------------------------------------------------------------
@@ -27,22 +28,10 @@ def handling_record_add(
 ) -> HandlingRecord:
     """Add a handling record by the lead or a co-operating department, or a center note."""
     require_role(actor, Role.LIAISON, Role.COORDINATOR)
+    if not may_add_record(actor, case):
+        raise ActionForbidden(_("只有参与办理的单位可以在办理期间添加记录。"))
     text = _required(text, "text", _("请填写办理情况。"))
-    department = None
-    if department_of(actor) is not None and actor.staff_profile.role == Role.LIAISON:
-        department = department_of(actor)
-        involved = (
-            case.lead_department_id == department.pk or case.co_departments.filter(pk=department.pk).exists()
-        )
-        if not involved or case.state not in (
-            State.ASSIGNED,
-            State.HANDLING,
-            State.SUPERVISED,
-            State.REVIEWING,
-        ):
-            from common.exceptions import ActionForbidden
-
-            raise ActionForbidden(_("只有参与办理的单位可以在办理期间添加记录。"))
+    department = department_of(actor) if role_of(actor) == Role.LIAISON else None
     if kind not in HandlingRecord.Kind.values:
         raise ValidationError({"kind": _("记录类型无效。")})
     record = HandlingRecord(

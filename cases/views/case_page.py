@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from common.exceptions import ActionForbidden, DomainError
 from departments.models import Role
-from departments.permissions import has_role, role_required
+from departments.permissions import role_required
 
 from .. import services
 from ..codes import InvalidCaseCode, normalize_code
@@ -35,11 +35,18 @@ from ..forms import (
     SubmitResultForm,
 )
 from ..models import Case, HandlingRecord, ResultKind
-from ..permissions import available_transitions, may_add_record, role_may_fire, sees_personal_data
+from ..permissions import (
+    STAFF_ROLES,
+    available_transitions,
+    may_add_record,
+    may_print_receipt,
+    role_may_fire,
+    sees_personal_data,
+)
 from ..queues import case_page
 from ..selectors import case_by_code, cases_visible_to
 
-STAFF = (Role.RECEPTION, Role.COORDINATOR, Role.LIAISON, Role.LEADER, Role.ADMIN)
+STAFF = STAFF_ROLES
 
 
 def _end_of_day(day: dt.date) -> dt.datetime:
@@ -173,7 +180,7 @@ def _render_page(request, case_id: int, *, bound: dict | None = None, status: in
         or (RecordForm(prefix="record") if may_add_record(request.user, case) else None),
         "full_personal": sees_personal_data(request.user, case),
         "co_parts": co_parts,
-        "can_print_receipt": has_role(request.user, Role.RECEPTION, Role.COORDINATOR, Role.ADMIN),
+        "can_print_receipt": may_print_receipt(request.user),
         "is_agreement": case.result_kind == ResultKind.MEDIATION_AGREEMENT,
         "now": timezone.now(),
     }

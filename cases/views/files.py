@@ -4,27 +4,25 @@ import hashlib
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
-from departments.models import Role
-from departments.permissions import has_role
-
 from ..codes import InvalidCaseCode
 from ..models import Case
+from ..permissions import may_print_receipt
 from ..qr import case_qr_png, case_qr_svg
-from ..selectors import case_by_code
-
-QR_ROLES = (Role.RECEPTION, Role.COORDINATOR, Role.ADMIN)
+from ..selectors import case_by_code, cases_visible_to
 
 
 def _qr_response(request, code: str, fmt: str) -> HttpResponse:
-    if not has_role(request.user, *QR_ROLES):
-        raise Http404
+    # As the API: 404 for a case the user may not see, 403 for a role without the receipt.
     try:
-        case = case_by_code(code, Case.objects.only("id", "code", "tracking_key"))
+        case = case_by_code(code, cases_visible_to(request.user).only("id", "code", "tracking_key"))
     except (InvalidCaseCode, Case.DoesNotExist) as exc:
         raise Http404 from exc
+    if not may_print_receipt(request.user):
+        raise PermissionDenied
     etag = hashlib.sha256(f"{case.code}:{case.tracking_key}:{fmt}".encode()).hexdigest()[:32]
     if request.headers.get("If-None-Match", "").strip('"') == etag:
         response = HttpResponse(status=304)
@@ -64,7 +62,6 @@ def attachment_download(request, code: str, pk: int):
     from django.http import FileResponse
 
     from ..models import Attachment
-    from ..selectors import cases_visible_to
 
     try:
         case = case_by_code(code, cases_visible_to(request.user))

@@ -15,17 +15,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 from common.exceptions import DomainError
 from common.fields import KIND_ID_NUMBER, KIND_PHONE, normalize
 from departments.deadlines import deadline_for
-from departments.models import Role, Stage
-from departments.permissions import has_role, role_required
+from departments.models import Stage
+from departments.permissions import role_required
 
 from ..codes import InvalidCaseCode
 from ..forms import CaseSearchForm, IntakeForm, PartyFormSet
 from ..models import Case, Party
+from ..permissions import INTAKE_ROLES, RECEIPT_ROLES, STAFF_ROLES, may_print_receipt
 from ..selectors import case_by_code, case_search, cases_visible_to, person_open_cases, repeat_visit_counts
 from ..services import PartyData, attachment_add, case_create, case_record_visit, propose_colour
 
-INTAKE_ROLES = (Role.RECEPTION, Role.COORDINATOR, Role.ADMIN)
-SEARCH_ROLES = (Role.RECEPTION, Role.COORDINATOR, Role.LEADER, Role.ADMIN, Role.LIAISON)
+SEARCH_ROLES = STAFF_ROLES
 
 
 def _party_data(form) -> PartyData:
@@ -154,7 +154,7 @@ def intake_lookup(request):
     return render(request, "cases/_intake_history.html", {"people": people})
 
 
-@role_required(Role.RECEPTION, Role.COORDINATOR, Role.ADMIN)
+@role_required(*RECEIPT_ROLES)
 @require_GET
 def receipt(request, code: str):
     """The printable receipt (受理回执) with the code, the QR and how to follow progress."""
@@ -189,5 +189,5 @@ def search(request):
     results = None
     if form.is_valid() and form.cleaned_data["q"]:
         results = case_search(user=request.user, query=form.cleaned_data["q"])
-    can_print = has_role(request.user, Role.RECEPTION, Role.COORDINATOR, Role.ADMIN)
+    can_print = may_print_receipt(request.user)
     return render(request, "cases/search.html", {"form": form, "results": results, "can_print": can_print})

@@ -12,11 +12,12 @@ from departments.workdays import years_missing_data
 
 from ..forms import QueueFilterForm
 from ..models import Notification
+from ..permissions import STAFF_ROLES
 from ..presenters import case_rows
 from ..queues import QUEUES, coordinator_queue, coordinator_queue_counts, department_dashboard
 
 PAGE_SIZE = 50
-ALL_STAFF = (Role.RECEPTION, Role.COORDINATOR, Role.LIAISON, Role.LEADER, Role.ADMIN)
+ALL_STAFF = STAFF_ROLES
 
 
 @role_required(Role.COORDINATOR, Role.ADMIN)

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from cases.api.serializers import (
     ActorSerializer,
+    DepartmentField,
     DepartmentRefSerializer,
     StrictBooleanField,
     StrictCharField,
@@ -17,14 +18,9 @@ from cases.api.serializers import (
 from cases.codes import display_code
 from cases.models import Rating, State
 from common.fields import mask_name
-from departments.models import Role
 
 from ..models import Callback, Level, OrderStatus, Reason, SupervisionOrder, SupervisionOrderEvent
 
-ORDER_ROLES = (Role.COORDINATOR, Role.LEADER, Role.ADMIN, Role.LIAISON)
-VERIFY_ROLES = (Role.COORDINATOR, Role.LEADER)
-CALLBACK_ROLES = (Role.COORDINATOR, Role.LEADER)
-REPORT_ROLES = (Role.LEADER, Role.COORDINATOR, Role.ADMIN)
 TEXT_MAX = 5000
 NUMBER_PATTERN = re.compile(r"^DB\d{10}$")
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -167,6 +163,20 @@ class OrderVerifySerializer(serializers.Serializer):
 
 class OrderRejectSerializer(serializers.Serializer):
     reason = StrictCharField(max_length=TEXT_MAX, help_text="退回理由。")
+
+
+class OrderIssueSerializer(serializers.Serializer):
+    """A leader's order with an instruction (领导批示督办), the fields of the page's form."""
+
+    case = StrictCharField(max_length=40, help_text="案件编号，任意分组与大小写。")
+    level = serializers.ChoiceField(choices=Level.choices, default=Level.LEADER, help_text="督办级别。")
+    department = DepartmentField(
+        required=False, allow_null=True, default=None, help_text="被督办单位的 id 或标识；缺省为牵头单位。"
+    )
+    instruction = StrictCharField(max_length=2000, help_text="领导批示。")
+    required_action = StrictCharField(
+        max_length=2000, required=False, allow_blank=True, default="", help_text="督办要求；缺省按批示办理。"
+    )
 
 
 class PartyRefSerializer(serializers.Serializer):

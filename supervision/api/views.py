@@ -1,24 +1,40 @@
 """Views of the supervision API: thin, each calls one service or selector."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, generics
+from rest_framework import exceptions, generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cases.codes import InvalidCaseCode
+from cases.models import Case
+from cases.selectors import case_by_code, cases_visible_to
 from common.api import ApiError, StrictPageNumberPagination, errors
 from departments.models import Department, Role
 from departments.permissions import department_of, has_role, role_of
 
 from .. import selectors
-from ..models import Callback, SupervisionOrder
+from ..models import Callback, Reason, SupervisionOrder
+from ..permissions import (
+    CALLBACK_CALLER_ROLES,
+    CALLBACK_ROLES,
+    DEPARTMENT_REPORT_ROLES,
+    ORDER_ROLES,
+    REPORT_ROLES,
+    VERIFY_ROLES,
+    may_issue_order,
+    may_respond_to_order,
+    sees_callback_phone,
+)
 from ..reports import selectors as report_selectors
 from ..reports.periods import parse_period
 from ..services import (
     callback_record,
+    supervision_order_issue,
     supervision_order_reject,
     supervision_order_respond,
     supervision_order_verify,
@@ -26,21 +42,18 @@ from ..services import (
 from .filters import CallbackFilter, OrderFilter
 from .serializers import (
     CALLBACK_PARAMETER,
-    CALLBACK_ROLES,
     DATE_PATTERN,
     EARLIEST,
     LATEST,
     MAX_ID,
     NUMBER_PARAMETER,
     NUMBER_PATTERN,
-    ORDER_ROLES,
     PERIOD_PARAMETERS,
-    REPORT_ROLES,
     SLUG_PARAMETER,
-    VERIFY_ROLES,
     CallbackResultSerializer,
     CallbackSerializer,
     FiguresSerializer,
+    OrderIssueSerializer,
     OrderRejectSerializer,
     OrderRespondSerializer,
     OrderVerifySerializer,
@@ -105,6 +118,53 @@ class OrderListApi(generics.GenericAPIView):
         context = {"now": timezone.now()}
         return self.get_paginated_response(SupervisionOrderSerializer(page, many=True, context=context).data)
 
+    @extend_schema(
+        operation_id="supervision_orders_issue",
+        summary="领导批示督办",
+        description=(
+            "中心领导就任一案件下发带批示的督办单（与页面“领导批示督办”相同）：默认督办牵头单位，"
+            "也可督办协办单位；交办或办理中的案件随之进入督办中。"
+        ),
+        request=OrderIssueSerializer,
+        responses={201: SupervisionOrderDetailSerializer, **errors(400, 403, 409)},
+    )
+    def post(self, request):
+        if not may_issue_order(request.user, Reason.LEADER_INSTRUCTION):
+            raise exceptions.PermissionDenied(_("只有中心领导可以下发批示督办单。"))
+        data = _validated(OrderIssueSerializer, request)
+        case = _case_for_order(data["case"], request.user)
+        department = data["department"]
+        if department is not None and not department.is_active:
+            message = _("该单位已停用。")
+            raise ApiError(message, code="invalid", status_code=400, fields={"department": [message]})
+        order = supervision_order_issue(
+            case=case,
+            actor=request.user,
+            reason=Reason.LEADER_INSTRUCTION,
+            level=data["level"],
+            department=department,
+            instruction=data["instruction"],
+            required_action=data["required_action"],
+        )
+        order = find_order(order.number, request.user)
+        location = request.build_absolute_uri(reverse("api:supervision-order-detail", args=[order.number]))
+        return Response(
+            SupervisionOrderDetailSerializer(order).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
+        )
+
+
+def _case_for_order(code: str, user) -> Case:
+    """Return the case an order names among those ``user`` may see; a field error otherwise, as the page."""
+    try:
+        return case_by_code(code, cases_visible_to(user).select_related("lead_department"))
+    except InvalidCaseCode as exc:
+        message = exc.message
+    except Case.DoesNotExist:
+        message = _("没有找到该案件。")
+    raise ApiError(message, code="invalid", status_code=400, fields={"case": [str(message)]})
+
 
 class OrderApiView(APIView):
     def get_order(self, number: str) -> SupervisionOrder:
@@ -138,7 +198,7 @@ class OrderRespondApi(OrderApiView):
     )
     def post(self, request, number: str):
         order = self.get_order(number)
-        if role_of(request.user) != Role.LIAISON or department_of(request.user) != order.department:
+        if not may_respond_to_order(request.user, order):
             raise exceptions.PermissionDenied(_("只有被督办单位的联络员可以答复督办单。"))
         data = _validated(OrderRespondSerializer, request)
         supervision_order_respond(order=order, actor=request.user, response=data["response"])
@@ -207,7 +267,7 @@ class CallbackListApi(generics.GenericAPIView):
     def get(self, request):
         _require(request.user, CALLBACK_ROLES, _("只有研判督办专员和领导可以查看回访。"))
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        context = {"full_phone": has_role(request.user, Role.COORDINATOR)}
+        context = {"full_phone": sees_callback_phone(request.user)}
         return self.get_paginated_response(CallbackSerializer(page, many=True, context=context).data)
 
 
@@ -224,7 +284,7 @@ class CallbackResultApi(APIView):
         responses={200: CallbackSerializer, **errors(400, 403, 404, 409)},
     )
     def post(self, request, id: int):
-        _require(request.user, (Role.COORDINATOR,), _("只有研判督办专员可以记录回访结果。"))
+        _require(request.user, CALLBACK_CALLER_ROLES, _("只有研判督办专员可以记录回访结果。"))
         callback = _callbacks().filter(pk=id).first() if id <= MAX_ID else None
         if callback is None:
             raise exceptions.NotFound(_("回访不存在。"))
@@ -298,7 +358,7 @@ class ReportDepartmentApi(APIView):
         responses={200: FiguresSerializer, **errors(400, 403, 404)},
     )
     def get(self, request, slug: str):
-        _require(request.user, (*REPORT_ROLES, Role.LIAISON), _("您无权查看单位统计数据。"))
+        _require(request.user, DEPARTMENT_REPORT_ROLES, _("您无权查看单位统计数据。"))
         valid = len(slug) <= 40 and "\x00" not in slug
         department = Department.objects.filter(slug=slug).first() if valid else None
         if department is None:

@@ -18,6 +18,7 @@ from .orders import (
     supervision_order_verify,
 )
 from .sweep import SweepResult, deadline_sweep
+from .transitions import case_supervise_by_order, case_supervision_end
 
 __all__ = [
     "SweepResult",
@@ -26,6 +27,8 @@ __all__ = [
     "callback_round_redraw",
     "callback_round_sample",
     "case_reopen_with_supervision",
+    "case_supervise_by_order",
+    "case_supervision_end",
     "deadline_sweep",
     "evaluation_record",
     "parse_month",

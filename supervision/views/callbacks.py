@@ -10,14 +10,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.exceptions import DomainError
-from departments.models import Role
-from departments.permissions import has_role, role_required
+from departments.permissions import role_required
 
 from .. import selectors
 from ..forms import (
     CallbackForm,
 )
 from ..models import Callback
+from ..permissions import CALLBACK_CALLER_ROLES, CALLBACK_ROLES, may_make_callbacks
 from ..services import (
     callback_record,
     callback_round_sample,
@@ -29,7 +29,7 @@ from .staff import _add_errors
 # --- Callbacks --------------------------------------------------------------------------------
 
 
-@role_required(Role.COORDINATOR, Role.LEADER)
+@role_required(*CALLBACK_ROLES)
 @require_GET
 def callbacks(request):
     """This month's callback round: the callbacks to make, mine first, and the round's figures."""
@@ -40,7 +40,7 @@ def callbacks(request):
         except ValidationError:
             month = None
     round = selectors.latest_round(month)
-    mine = request.GET.get("who") != "all" and has_role(request.user, Role.COORDINATOR)
+    mine = request.GET.get("who") != "all" and may_make_callbacks(request.user)
     status = request.GET.get("status", "")
     if status not in Callback.Status.values:
         status = ""
@@ -60,14 +60,14 @@ def callbacks(request):
             "mine": mine,
             "status": status,
             "statuses": Callback.Status.choices,
-            "can_sample": has_role(request.user, Role.COORDINATOR)
+            "can_sample": may_make_callbacks(request.user)
             and not selectors.latest_round(default_month),
             "default_month": default_month,
         },
     )
 
 
-@role_required(Role.COORDINATOR)
+@role_required(*CALLBACK_CALLER_ROLES)
 @require_POST
 def callbacks_sample(request):
     """Draw last month's sample now, if the scheduled job has not done it yet."""
@@ -91,7 +91,7 @@ def callbacks_sample(request):
     return redirect(f"{reverse('supervision:callbacks')}?month={month:%Y-%m}")
 
 
-@role_required(Role.COORDINATOR, Role.LEADER)
+@role_required(*CALLBACK_ROLES)
 @require_http_methods(["GET", "POST"])
 def callback_detail(request, pk: int):
     """One callback: the case, the party's phone, the attempts so far and the callback form."""
@@ -102,7 +102,7 @@ def callback_detail(request, pk: int):
     form = CallbackForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        if not has_role(request.user, Role.COORDINATOR):
+        if not may_make_callbacks(request.user):
             raise Http404
         if form.is_valid():
             data = form.cleaned_data
@@ -126,7 +126,7 @@ def callback_detail(request, pk: int):
     return render(
         request,
         "supervision/callback_detail.html",
-        {"callback": callback, "form": form, "can_record": has_role(request.user, Role.COORDINATOR)},
+        {"callback": callback, "form": form, "can_record": may_make_callbacks(request.user)},
         status=status,
     )
 

@@ -1,7 +1,7 @@
 """Supervision pages for staff: orders (list, detail, respond, verify, reject, issue), the case panel and reopening."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -28,6 +28,17 @@ from ..forms import (
     VerifyForm,
 )
 from ..models import OrderStatus, Reason, SupervisionOrder
+from ..permissions import (
+    CENTER_ROLES,
+    INSTRUCTION_ROLES,
+    ORDER_ROLES,
+    STAFF_ROLES,
+    VERIFY_ROLES,
+    may_issue_order,
+    may_reopen,
+    may_respond_to_order,
+    may_verify_orders,
+)
 from ..services import (
     case_reopen_with_supervision,
     supervision_order_issue,
@@ -36,9 +47,6 @@ from ..services import (
     supervision_order_verify,
 )
 
-CENTER_ROLES = (Role.COORDINATOR, Role.LEADER, Role.ADMIN)
-VERIFY_ROLES = (Role.COORDINATOR, Role.LEADER)
-STAFF_ROLES = (Role.RECEPTION, Role.COORDINATOR, Role.LIAISON, Role.LEADER, Role.ADMIN)
 PAGE_SIZE = 50
 
 
@@ -87,7 +95,7 @@ def order_list(request):
             "counts": selectors.order_counts(),
             "now": now,
             "query": query.urlencode(),
-            "can_issue": has_role(request.user, Role.LEADER),
+            "can_issue": may_issue_order(request.user),
         },
     )
 
@@ -97,14 +105,13 @@ def order_list(request):
 
 def _render_detail(request, order: SupervisionOrder, *, status: int = 200, **forms):
     user = request.user
-    liaison_of_department = has_role(user, Role.LIAISON) and department_of(user) == order.department
     context = {
         "order": order,
         "case": order.case,
         "now": timezone.now(),
-        "can_respond": liaison_of_department and order.status == OrderStatus.ISSUED,
-        "can_verify": has_role(user, *VERIFY_ROLES) and order.status == OrderStatus.RESPONDED,
-        "can_reopen": has_role(user, Role.COORDINATOR)
+        "can_respond": may_respond_to_order(user, order) and order.status == OrderStatus.ISSUED,
+        "can_verify": may_verify_orders(user) and order.status == OrderStatus.RESPONDED,
+        "can_reopen": may_reopen(user, order.case)
         and order.is_open
         and order.case.state in (State.CLOSED, State.EVALUATED),
         "respond_form": forms.get("respond_form") or RespondForm(),
@@ -115,7 +122,7 @@ def _render_detail(request, order: SupervisionOrder, *, status: int = 200, **for
     return render(request, "supervision/order_detail.html", context, status=status)
 
 
-@role_required(*CENTER_ROLES, Role.LIAISON)
+@role_required(*ORDER_ROLES)
 @require_GET
 def order_detail(request, number: str):
     """One order: the case, the requirement, the answer, the history, and what the user may do."""
@@ -187,7 +194,7 @@ def order_reject(request, number: str):
 # --- A leader's order with an instruction -----------------------------------------------------
 
 
-@role_required(Role.LEADER)
+@role_required(*INSTRUCTION_ROLES)
 @require_http_methods(["GET", "POST"])
 def order_issue(request):
     """A leader issues an order with an instruction (领导批示督办) on any case, by its code."""
@@ -267,8 +274,8 @@ def case_panel(request, code: str):
         {
             "case": case,
             "now": timezone.now(),
-            "can_issue": has_role(user, Role.LEADER),
-            "can_reopen": has_role(user, Role.COORDINATOR)
+            "can_issue": may_issue_order(user),
+            "can_reopen": may_reopen(user, case)
             and case.state in (State.CLOSED, State.EVALUATED)
             and bool(panel["open_orders"]),
             "reopen_form": ReopenForm(),
@@ -277,11 +284,13 @@ def case_panel(request, code: str):
     )
 
 
-@role_required(Role.COORDINATOR)
+@role_required(*STAFF_ROLES)
 @require_POST
 def case_reopen(request, code: str):
     """Reopen a closed case for more handling, under supervision while an order is open."""
     case = _visible_case(request, code)
+    if not may_reopen(request.user, case):
+        raise PermissionDenied
     form = ReopenForm(request.POST)
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

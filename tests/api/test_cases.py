@@ -215,9 +215,13 @@ def test_create_answers_201_with_code_and_links(api, role):
     assert body["qr_url"].endswith(f"/api/v1/cases/{case.code}/qr.svg")
     assert body["qr_png_url"].endswith(f"/api/v1/cases/{case.code}/qr.png")
     assert body["created_at"]
-    # The desk that recorded the case sees what it recorded.
-    assert [p["phone"] for p in body["parties"]] == ["13912345678", "07167654321"]
-    assert body["parties"][0]["id_number"] == "11010519491231002X"
+    # As on the receipt and the case page: the desk sees the parties masked, the coordinator in full.
+    if role == "coordinator":
+        assert [p["phone"] for p in body["parties"]] == ["13912345678", "07167654321"]
+        assert body["parties"][0]["id_number"] == "11010519491231002X"
+    else:
+        assert [p["phone"] for p in body["parties"]] == ["139****5678", "071****4321"]
+        assert all(p["masked"] for p in body["parties"])
     assert case.source == "grid" and case.parties.count() == 2
     assert list(case.events.values_list("transition", flat=True)) == ["create"]
     assert response["ETag"] == '"1"'
@@ -329,7 +333,7 @@ PERSONAL = ("13812345678", "11010519491231002X", "07161234567")
         ("admin", True),
         ("liaison", True),  # the lead department's
         ("leader", False),
-        ("reception", True),  # created it (the conftest's new_case uses the reception fixture)
+        ("reception", False),  # even the desk that recorded it (``new_case``), as its page and receipt
     ],
 )
 def test_detail_masks_personal_data_unless_the_role_needs_it(api, case_in, role, full):

@@ -2,7 +2,7 @@
 
 from django.contrib.staticfiles import finders
 
-from cases.selectors import TRANSITION_RULES
+from cases.permissions import TRANSITION_ROLES as TRANSITION_RULES
 
 
 def test_schema_is_valid_openapi_and_lists_every_endpoint(client):

@@ -1,0 +1,93 @@
+"""Who may do what with supervision: the one home of the supervision app's rules.
+
+The supervision pages, the supervision API and the case transitions over HTTP that go through
+supervision (supervise, end supervision, reopen) ask these functions, and the services check the
+same ones, so a page and the API can never disagree.
+"""
+
+from cases.models import Case
+from cases.permissions import STAFF_ROLES, role_may_fire
+from departments.models import Role
+from departments.permissions import department_of, require_role, role_of
+
+from .models import Reason, SupervisionOrder
+
+# The center's staff who see every order (the order list).
+CENTER_ROLES = (Role.COORDINATOR, Role.LEADER, Role.ADMIN)
+# Who sees orders at all: the center's staff, and liaisons their department's.
+ORDER_ROLES = (*CENTER_ROLES, Role.LIAISON)
+# Who accepts a department's answer (核查办结) or sends it back (退回重办).
+VERIFY_ROLES = (Role.COORDINATOR, Role.LEADER)
+# Who issues an order by hand, by its reason: a leader's instruction (批示) only a leader.
+ISSUE_ROLES = (Role.COORDINATOR, Role.LEADER)
+INSTRUCTION_ROLES = (Role.LEADER,)
+# The monthly callbacks: who sees them, and who makes the calls (and sees the number to call).
+CALLBACK_ROLES = (Role.COORDINATOR, Role.LEADER)
+CALLBACK_CALLER_ROLES = (Role.COORDINATOR,)
+# The leaders' reports; a liaison sees their own department's.
+REPORT_ROLES = (Role.LEADER, Role.COORDINATOR, Role.ADMIN)
+DEPARTMENT_REPORT_ROLES = (*REPORT_ROLES, Role.LIAISON)
+
+__all__ = [
+    "CALLBACK_CALLER_ROLES",
+    "CALLBACK_ROLES",
+    "CENTER_ROLES",
+    "DEPARTMENT_REPORT_ROLES",
+    "INSTRUCTION_ROLES",
+    "ISSUE_ROLES",
+    "ORDER_ROLES",
+    "REPORT_ROLES",
+    "STAFF_ROLES",
+    "VERIFY_ROLES",
+    "issue_roles",
+    "may_issue_order",
+    "may_make_callbacks",
+    "may_reopen",
+    "may_respond_to_order",
+    "may_verify_orders",
+    "require_may_issue_order",
+    "sees_callback_phone",
+]
+
+
+def issue_roles(reason: str) -> tuple[str, ...]:
+    """Return the roles that may issue an order for ``reason`` by hand."""
+    return INSTRUCTION_ROLES if reason == Reason.LEADER_INSTRUCTION else ISSUE_ROLES
+
+
+def may_issue_order(user, reason: str = Reason.LEADER_INSTRUCTION) -> bool:
+    """Return whether the user may issue an order for ``reason`` (by default a leader's instruction)."""
+    return role_of(user) in issue_roles(reason)
+
+
+def require_may_issue_order(user, reason: str) -> None:
+    """Raise ActionForbidden unless the user may issue an order for ``reason``."""
+    require_role(user, *issue_roles(reason))
+
+
+def may_verify_orders(user) -> bool:
+    """Return whether the user may verify (核查) or send back answers to orders."""
+    return role_of(user) in VERIFY_ROLES
+
+
+def may_respond_to_order(user, order: SupervisionOrder) -> bool:
+    """Return whether the user is a liaison of the department the order supervises."""
+    if role_of(user) != Role.LIAISON:
+        return False
+    department = department_of(user)
+    return department is not None and department.pk == order.department_id
+
+
+def may_reopen(user, case: Case) -> bool:
+    """Return whether the user may reopen the case (its state aside): the case's own rule."""
+    return role_may_fire(user, case, "reopen")
+
+
+def may_make_callbacks(user) -> bool:
+    """Return whether the user makes the callbacks: draws the month's sample and records the calls."""
+    return role_of(user) in CALLBACK_CALLER_ROLES
+
+
+def sees_callback_phone(user) -> bool:
+    """Return whether the user sees a called party's full phone number: the callers only."""
+    return may_make_callbacks(user)
