@@ -2,11 +2,11 @@
 
 The code alone shows the stage and dates. The receipt's QR key or the last four digits of a
 party's phone add the handling (department, deadline, public records, supervision) and, once
-the case is closed, the evaluation. Failed verifications are counted by :mod:`cases.ratelimit`,
-the same counters as the tracking pages: after five, every attempt answers 429 for a while.
+the case is closed, the evaluation. The second factor is checked by :mod:`cases.tracking`, the
+same check as the tracking pages make: after five failures, every attempt by phone digits
+answers 429 for a while; the key is held back only by its own address's failures.
 """
 
-import secrets
 import unicodedata
 
 from django.core.exceptions import ImproperlyConfigured
@@ -25,7 +25,8 @@ from common.parsers import JSONParser
 from .. import ratelimit
 from ..codes import InvalidCaseCode, display_code, normalize_code
 from ..models import Case, Evaluation, Rating, State
-from ..selectors import case_phone_endings, public_case_detail, public_timeline
+from ..selectors import public_case_detail, public_timeline
+from ..tracking import Verification, verify_second_factor
 from .serializers import StrictCharField
 from .views import CODE_PARAMETER
 
@@ -194,25 +195,23 @@ class PublicApiView(APIView):
     def verified_case(self, request, code: str, serializer_class) -> tuple[Case, dict]:
         """Check the second factor in the body; return the case and the validated body.
 
-        Blocked addresses and codes are refused before anything is read, a correct answer
-        included; a wrong answer counts against both.
+        The one check of :func:`cases.tracking.verify_second_factor`, as on the tracking pages:
+        a blocked address or code is refused (429), a correct answer included; a wrong answer
+        counts against both. The receipt's key is refused only for its own address's failures.
         """
-        canonical = _canonical(code)
-        address = ratelimit.client_address(request)
-        if ratelimit.is_blocked(address=address, code=canonical):
-            raise TooManyFailures()
-        case = _case(canonical, Case.objects.select_related("lead_department"))
+        case = _case(_canonical(code), Case.objects.select_related("lead_department"))
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if data.get("key"):
-            matched = secrets.compare_digest(data["key"].encode(), case.tracking_key.encode())
-        else:
-            matched = False
-            for ending in case_phone_endings(case):  # compare with every party's, no early exit
-                matched |= secrets.compare_digest(data["phone_last4"].encode(), ending.encode())
-        if not matched:
-            ratelimit.record_failure(address=address, code=case.code)
+        result = verify_second_factor(
+            case,
+            key=data.get("key") or None,
+            phone_digits=data.get("phone_last4") or None,
+            client_ip=ratelimit.client_address(request),
+        )
+        if result is Verification.BLOCKED:
+            raise TooManyFailures()
+        if not result.ok:
             raise ApiError(
                 _("验证未通过：与受理时登记的信息不符。"), code="verification_failed", status_code=403
             )
@@ -241,7 +240,8 @@ class PublicVerifyApi(PublicApiView):
         summary="公开查询：验证后查看办理情况",
         description=(
             "提供手机号后四位或二维码密钥之一。返回牵头单位、期限、公开的办理记录、督办状态和结果；"
-            "不含当事人信息。验证失败 5 次后 15 分钟内一律返回 429。"
+            "不含当事人信息。同一地址或案件验证失败 5 次后 15 分钟内一律返回 429；"
+            "持二维码密钥者只受本地址失败次数限制，与查询页面相同。"
         ),
         request=SecondFactorSerializer,
         responses={200: VerifiedCaseSerializer, **errors(400, 403, 404, 429)},

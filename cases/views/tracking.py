@@ -4,11 +4,11 @@ The code alone (it is sequential, so no secret) shows the stage and dates, nothi
 factor, the key inside the receipt's QR (``?k=``) or the last four digits of any party's phone,
 is remembered in the session for a while and adds the lead department, the deadline, the public
 handling records, supervision, the result and, once closed, the evaluation form (which posts to
-``supervision:public_evaluate``). Failed verifications are rate-limited (:mod:`cases.ratelimit`).
+``supervision:public_evaluate``). The second factor is checked by :mod:`cases.tracking`, as the
+public API checks it.
 """
 
 import re
-import secrets
 import time
 import unicodedata
 
@@ -25,7 +25,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from .. import ratelimit
 from ..codes import InvalidCaseCode, display_code, normalize_code
 from ..models import Case, Rating
-from ..selectors import case_phone_endings, public_case_detail, public_timeline
+from ..selectors import public_case_detail, public_timeline
+from ..tracking import Verification, verify_second_factor
 
 SESSION_KEY = "tracking_verified"
 VERIFIED_SECONDS = 2 * 60 * 60
@@ -218,42 +219,33 @@ def tracking_verify(request, code: str):
 
 
 def _verify_by_key(request, code_text: str, key: str) -> HttpResponse:
-    canonical = normalize_code(code_text)
-    address = ratelimit.client_address(request)
-    if ratelimit.is_blocked(address=address, code=canonical, by_key=True):
-        return too_many_failures(request)
     case = find_case(request, code_text, fields=(*PUBLIC_FIELDS, "tracking_key"))
     if isinstance(case, HttpResponse):
         return case
-    if secrets.compare_digest(key.encode(), case.tracking_key.encode()):
+    result = verify_second_factor(case, key=key, client_ip=ratelimit.client_address(request))
+    if result is Verification.BLOCKED:
+        return too_many_failures(request)
+    if result.ok:
         remember_verified(request, case.code)
         return redirect("tracking:case", code=case.code)
-    ratelimit.record_failure(address=address, code=case.code)
     return render_unverified(
         request, case, error=_("二维码链接无效，请输入受理时登记的手机号码后四位进行验证。"), status=403
     )
 
 
 def _verify_by_phone(request, code_text: str) -> HttpResponse:
-    try:
-        canonical = normalize_code(code_text)
-    except InvalidCaseCode as exc:
-        return _start_error(request, code_text, exc.message, 400)
-    address = ratelimit.client_address(request)
-    if ratelimit.is_blocked(address=address, code=canonical):
-        return too_many_failures(request)
     case = find_case(request, code_text, fields=PUBLIC_FIELDS)
     if isinstance(case, HttpResponse):
         return case
     form = VerifyForm(request.POST)
     if not form.is_valid():
         return render_unverified(request, case, verify_form=form, status=400)
-    typed = form.cleaned_data["last4"].encode()
-    matched = False
-    for ending in case_phone_endings(case):  # compare with every party's, no early exit
-        matched |= secrets.compare_digest(typed, ending.encode())
-    if not matched:
-        ratelimit.record_failure(address=address, code=case.code)
+    result = verify_second_factor(
+        case, phone_digits=form.cleaned_data["last4"], client_ip=ratelimit.client_address(request)
+    )
+    if result is Verification.BLOCKED:
+        return too_many_failures(request)
+    if not result.ok:
         form.add_error("last4", _("验证未通过：与受理时登记的手机号码后四位不符。"))
         return render_unverified(request, case, verify_form=form, status=403)
     remember_verified(request, case.code)
