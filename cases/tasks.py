@@ -26,6 +26,30 @@ def notify_case_event(self, event_id: int) -> dict:
 @shared_task(
     bind=True,
     acks_late=True,
+    max_retries=5,
+    retry_backoff=True,
+    retry_backoff_max=600,
+    autoretry_for=(ConnectionError, TimeoutError, OSError),
+)
+def notify_case_events(self, event_ids: list[int]) -> dict:
+    """Tell the staff and parties concerned about many case events (a set-based transition's)."""
+    from .models import CaseEvent
+    from .notifications import notify_parties, notify_staff
+
+    staff = parties = 0
+    for event in (
+        CaseEvent.objects.select_related("case", "case__lead_department")
+        .filter(pk__in=event_ids)
+        .order_by("pk")
+    ):
+        staff += notify_staff(event)
+        parties += notify_parties(event)
+    return {"staff": staff, "parties": parties}
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
     autoretry_for=(OperationalError, InterfaceError, ConnectionError, TimeoutError),
     max_retries=3,
     retry_backoff=5,

@@ -8,6 +8,7 @@ notifications after commit. Modules: intake (codes, intake, repeat visits), life
 shared transition machinery. Everything public is re-exported here.
 """
 
+from .bulk import cases_supervise_bulk
 from .deadlines import calendar_notice_load, case_deadlines_recompute
 from .intake import (
     COLLECTIVE_PEOPLE,
@@ -65,6 +66,7 @@ __all__ = [
     "case_submit_result",
     "case_supervise",
     "case_withdraw",
+    "cases_supervise_bulk",
     "default_center",
     "handling_record_add",
     "next_case_number",

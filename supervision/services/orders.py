@@ -7,17 +7,15 @@ The case's own transitions go through :mod:`cases.services` (``case_supervise``,
 """
 
 import datetime as dt
-from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from cases.models import Case, CaseEvent, State
+from cases.models import Case, State
 from cases.services import case_end_supervision, case_reopen, case_supervise
 from common.exceptions import ConcurrentChange, InvalidTransition
 from departments.deadlines import deadline_for
@@ -30,12 +28,10 @@ from .. import notify
 from ..models import Level, OrderSequence, Reason, SupervisionOrder, SupervisionOrderEvent
 from ..permissions import VERIFY_ROLES, require_may_issue_order
 from ..webhooks import (
-    CASE_TRANSITION,
     ORDER_ISSUED,
     ORDER_REJECTED,
     ORDER_RESPONDED,
     ORDER_VERIFIED,
-    WebhookBatch,
     order_action_payload,
     order_payload,
 )
@@ -105,75 +101,6 @@ def log_order_event(
         data=data or {},
         created_at=now or timezone.now(),
     )
-
-
-def cases_supervise_in_bulk(
-    *,
-    case_ids: Iterable[int],
-    reasons: dict[int, str],
-    data: dict[int, dict],
-    now: dt.datetime,
-    webhooks=None,
-) -> dict[int, CaseEvent]:
-    """Move cases still in assigned/handling to supervised, in a constant number of queries.
-
-    The set-based counterpart of ``cases.services.case_supervise(actor=None)`` for the sweep:
-    it locks the rows, changes state and version with one UPDATE, and writes the same
-    :class:`CaseEvent` rows (transition "supervise", from/to state, reason, no actor) in one
-    INSERT, in the caller's transaction. A case a person moved meanwhile is skipped (its
-    state is re-read under the lock) or, if it is now being handled, supervised from there.
-    """
-    case_ids = sorted(set(case_ids))
-    if not case_ids:
-        return {}
-    rows = list(
-        Case.objects.select_for_update(of=("self",))
-        .filter(pk__in=case_ids, state__in=TO_SUPERVISE)
-        .order_by("pk")
-        .values_list("pk", "state", "code", "risk_colour", "lead_department__slug")
-    )
-    if not rows:
-        return {}
-    Case.objects.filter(pk__in=[r[0] for r in rows]).update(
-        state=State.SUPERVISED, version=F("version") + 1, updated_at=now
-    )
-    events = CaseEvent.objects.bulk_create(
-        [
-            CaseEvent(
-                case_id=pk,
-                actor=None,
-                transition="supervise",
-                from_state=state,
-                to_state=State.SUPERVISED,
-                reason=reasons.get(pk, ""),
-                data=data.get(pk, {}),
-                created_at=now,
-            )
-            for pk, state, _code, _colour, _slug in rows
-        ]
-    )
-    by_case = {event.case_id: event for event in events}
-    webhooks = webhooks or WebhookBatch()
-    webhooks.emit(
-        CASE_TRANSITION,
-        [
-            (
-                f"case-event-{by_case[pk].pk}",
-                {
-                    "event_id": by_case[pk].pk,
-                    "case": code,
-                    "transition": "supervise",
-                    "from_state": state,
-                    "to_state": State.SUPERVISED,
-                    "risk_colour": colour,
-                    "lead_department": slug,
-                    "created_at": now.isoformat(),
-                },
-            )
-            for pk, state, code, colour, slug in rows
-        ],
-    )
-    return by_case
 
 
 def respond_deadline(case: Case, *, start: dt.datetime) -> dt.datetime:

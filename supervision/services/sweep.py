@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from cases.codes import display_code
 from cases.models import WITH_DEPARTMENT_STATES, WORKING_STATES, Case, Notification, RiskColour, State
+from cases.services import cases_supervise_bulk
 from departments.deadlines import DeadlineTable, reminder_moment
 from departments.models import Stage
 
@@ -36,7 +37,7 @@ from .. import notify
 from ..expressions import ShareOfTimePassed
 from ..models import Level, OrderStatus, Reason, Reminder, SupervisionOrder, SupervisionOrderEvent
 from ..webhooks import ORDER_ISSUED, ORDER_RAISED, WebhookBatch, payload
-from .orders import allocate_order_numbers, cases_supervise_in_bulk, default_action, site_language
+from .orders import allocate_order_numbers, default_action, site_language
 
 WITH_DEPARTMENT = WITH_DEPARTMENT_STATES
 # A deadline order whose case has left the department's hands is not raised any more; other
@@ -426,10 +427,10 @@ class _Sweep:
             ]
         )  # fmt: skip
 
-    def _supervise(self, orders: list[dict]) -> dict:
+    def _supervise(self, orders: list[dict]) -> list[int]:
         """Cases still in assigned or handling go under supervision (set-based)."""
         if not orders:
-            return {}
+            return []
         texts, reasons = self.texts, defaultdict(list)
         for o in orders:
             reasons[o["case_id"]].append(
@@ -437,10 +438,10 @@ class _Sweep:
                     "level": texts.levels[o["level"]], "number": o["number"], "reason": texts.reasons[o["reason"]],
                 }
             )  # fmt: skip
-        return cases_supervise_in_bulk(
+        return cases_supervise_bulk(
             case_ids=reasons,
-            reasons={pk: "；".join(parts) for pk, parts in reasons.items()},
-            data={pk: {"sweep": str(self.token)} for pk in reasons},
+            reason_by_case={pk: "；".join(parts) for pk, parts in reasons.items()},
+            data_by_case={pk: {"sweep": str(self.token)} for pk in reasons},
             now=self.now,
             webhooks=self.webhooks,
         )

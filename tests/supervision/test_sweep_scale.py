@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 # Every branch of the sweep, each case on its own: an ordinary order, a red case's leader-level
 # order, a reminder, a problem case, and an order whose answer is overdue (raised).
 PATTERNS = ("order", "red", "reminder", "problem", "raise")
-SWEEP_QUERIES = 28  # with the SAVEPOINT and RELEASE of the sweep's transaction
+SWEEP_QUERIES = 30  # with the SAVEPOINT and RELEASE of the sweep's transaction, and the cases' history (read, INSERT)
 
 
 def build(n: int, department, now) -> None:
