@@ -27,7 +27,7 @@ def test_schema_is_valid_openapi_and_lists_every_endpoint(client):
         "/api/v1/services/": {"get"},
         "/api/v1/packages/": {"get"},
         "/api/v1/duty-board/": {"get"},
-        "/api/v1/supervision-orders/": {"get"},
+        "/api/v1/supervision-orders/": {"get", "post"},
         "/api/v1/supervision-orders/{number}/": {"get"},
         "/api/v1/supervision-orders/{number}/respond/": {"post"},
         "/api/v1/supervision-orders/{number}/verify/": {"post"},
