@@ -15,6 +15,8 @@ LEAD_LIAISON = "lead_liaison"
 
 # Everyone with a staff role: the case pages and the supervision panel.
 STAFF_ROLES = (Role.RECEPTION, Role.COORDINATOR, Role.LIAISON, Role.LEADER, Role.ADMIN)
+# The center's staff see every case; a liaison sees their department's (lead or co-operating).
+CENTER_WIDE_ROLES = (Role.RECEPTION, Role.COORDINATOR, Role.LEADER, Role.ADMIN)
 # Who records a matter at the desk (受理), by page or API.
 INTAKE_ROLES = (Role.RECEPTION, Role.COORDINATOR, Role.ADMIN)
 # Who prints the receipt and gets its QR: it holds the party's secret tracking key.
@@ -43,6 +45,11 @@ def transition_rule(name: str) -> tuple[tuple[str, ...], bool]:
     """Return (roles, only the lead department's liaison) of ``name``, as the API documents it."""
     roles = TRANSITION_ROLES[name]
     return tuple(str(Role.LIAISON) if r == LEAD_LIAISON else str(r) for r in roles), LEAD_LIAISON in roles
+
+
+def sees_every_case(user) -> bool:
+    """Return whether the user sees every case (the center's staff), not only their department's."""
+    return role_of(user) in CENTER_WIDE_ROLES
 
 
 def _department_id(user) -> int | None:

@@ -20,6 +20,7 @@ from cases.models import Rating, State
 from common.fields import mask_name
 
 from ..models import Callback, Level, OrderStatus, Reason, SupervisionOrder, SupervisionOrderEvent
+from ..reports.present import FIGURE_RATE_KEYS
 
 TEXT_MAX = 5000
 NUMBER_PATTERN = re.compile(r"^DB\d{10}$")
@@ -273,17 +274,7 @@ COUNT_KEYS = (
     "orders_issued_leader",
     "orders_verified",
 )
-RATE_KEYS = (
-    "acceptance_rate",
-    "closure_rate",
-    "rework_rate",
-    "in_hand_on_time_rate",
-    "evaluation_satisfaction_rate",
-    "evaluation_basic_satisfaction_rate",
-    "callback_satisfaction_rate",
-    "callback_basic_satisfaction_rate",
-    "satisfaction_rate",
-)
+RATE_KEYS = FIGURE_RATE_KEYS  # the one list, shared with the report pages
 
 FiguresSerializer = type(
     "ReportFiguresSerializer",

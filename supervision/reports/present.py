@@ -11,7 +11,8 @@ from ..models import OrderStatus, Reason
 from ..models.reports import ReportThresholds
 
 DASH = "—"
-RATE_KEYS = (
+# The rates among a report's figures (the pages and the API show the same), and a callback round's.
+FIGURE_RATE_KEYS = (
     "acceptance_rate",
     "closure_rate",
     "rework_rate",
@@ -21,9 +22,9 @@ RATE_KEYS = (
     "callback_satisfaction_rate",
     "callback_basic_satisfaction_rate",
     "satisfaction_rate",
-    "reach_rate",
-    "basic_satisfaction_rate",
 )
+ROUND_RATE_KEYS = ("reach_rate", "basic_satisfaction_rate")
+RATE_KEYS = (*FIGURE_RATE_KEYS, *ROUND_RATE_KEYS)
 COLOURS = {"red": "#c0392b", "yellow": "#d4a017", "blue": "#2e6fb7", "none": "#9a9a9a"}
 
 
