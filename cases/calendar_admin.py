@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from departments.holidays import parse_notice
 from departments.models import CalendarDay
@@ -48,7 +49,7 @@ class CalendarNoticeForm(forms.Form):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(SimpleHistoryAdmin):
     list_display = ["date", "is_workday", "note"]
     list_filter = ["is_workday"]
     search_fields = ["note"]

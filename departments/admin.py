@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
     Center,
@@ -47,7 +48,7 @@ class DeskInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(StableSlugMixin, admin.ModelAdmin):
+class DepartmentAdmin(StableSlugMixin, SimpleHistoryAdmin):
     list_display = ["name", "short_name", "slug", "kind", "center", "is_active", "order"]
     list_display_links = ["name"]
     list_editable = ["is_active", "order"]
@@ -142,7 +143,7 @@ class ServicePackageAdmin(StableSlugMixin, admin.ModelAdmin):
 
 
 @admin.register(DutyAssignment)
-class DutyAssignmentAdmin(admin.ModelAdmin):
+class DutyAssignmentAdmin(SimpleHistoryAdmin):
     list_display = ["position", "person_name", "title", "phone", "start_date", "end_date", "center"]
     list_filter = ["position", "center", "start_date", "end_date"]
     list_select_related = ["center"]
@@ -152,7 +153,7 @@ class DutyAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeadlineRule)
-class DeadlineRuleAdmin(admin.ModelAdmin):
+class DeadlineRuleAdmin(SimpleHistoryAdmin):
     list_display = [
         "colour",
         "stage",

@@ -144,6 +144,7 @@ TRANSITION_LABELS = {
     "withdraw": _("撤回"),
     "escalate": _("上报"),
     "flag_problem": _("列为问题工单"),
+    "admin_edit": _("后台更正"),
 }
 
 

@@ -8,6 +8,7 @@ notifications after commit. Modules: intake (codes, intake, repeat visits), life
 shared transition machinery. Everything public is re-exported here.
 """
 
+from .admin import ADMIN_EDITABLE_FIELDS, case_admin_edit
 from .bulk import cases_supervise_bulk
 from .deadlines import calendar_notice_load, case_deadlines_recompute
 from .intake import (
@@ -42,6 +43,7 @@ from .lifecycle import (
 from .records import attachment_add, handling_record_add
 
 __all__ = [
+    "ADMIN_EDITABLE_FIELDS",
     "COLLECTIVE_PEOPLE",
     "MAX_REPRESENTATIVES",
     "REPEAT_WINDOW",
@@ -50,6 +52,7 @@ __all__ = [
     "attachment_add",
     "calendar_notice_load",
     "case_accept",
+    "case_admin_edit",
     "case_assign",
     "case_close",
     "case_create",

@@ -237,6 +237,12 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# --- History -------------------------------------------------------------------------------
+# django-simple-history keeps every edit of cases, parties, departments, deadline rules, the duty
+# board and the calendar; the admin shows it. No revert from the admin: a case changes only
+# through its services.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # --- The center -----------------------------------------------------------------------------
 # Base of the links printed in receipts' QR codes: what a party's phone opens.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
