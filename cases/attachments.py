@@ -21,11 +21,11 @@ ALLOWED = {
 
 
 def max_bytes() -> int:
-    return getattr(settings, "ZONGZHI_ATTACHMENT_MAX_MB", 10) * 1024 * 1024
+    return settings.ZONGZHI_ATTACHMENT_MAX_MB * 1024 * 1024
 
 
 def max_files() -> int:
-    return getattr(settings, "ZONGZHI_ATTACHMENT_MAX_FILES", 10)
+    return settings.ZONGZHI_ATTACHMENT_MAX_FILES
 
 
 def validate_upload(upload) -> str:

@@ -13,18 +13,15 @@ import ipaddress
 from django.conf import settings
 from django.core.cache import cache
 
-MAX_FAILURES = 5
-WINDOW_SECONDS = 15 * 60
-MAX_DAILY_FAILURES = 20
 _PREFIX = "zongzhi:tracking:failures"
 
 
 def max_failures() -> int:
-    return getattr(settings, "ZONGZHI_TRACKING_MAX_FAILURES", MAX_FAILURES)
+    return settings.ZONGZHI_TRACKING_MAX_FAILURES
 
 
 def window_seconds() -> int:
-    return getattr(settings, "ZONGZHI_TRACKING_WINDOW_SECONDS", WINDOW_SECONDS)
+    return settings.ZONGZHI_TRACKING_WINDOW_SECONDS
 
 
 def client_address(request) -> str:
@@ -36,7 +33,7 @@ def client_address(request) -> str:
     /64 network, the block one subscriber usually holds.
     """
     address = request.META.get("REMOTE_ADDR", "") or ""
-    proxies = getattr(settings, "ZONGZHI_TRUSTED_PROXY_COUNT", 0)
+    proxies = settings.ZONGZHI_TRUSTED_PROXY_COUNT
     if proxies > 0:
         forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
         if len(forwarded) >= proxies:
@@ -53,7 +50,7 @@ def client_address(request) -> str:
 
 
 def max_daily_failures() -> int:
-    return getattr(settings, "ZONGZHI_TRACKING_MAX_DAILY_FAILURES", MAX_DAILY_FAILURES)
+    return settings.ZONGZHI_TRACKING_MAX_DAILY_FAILURES
 
 
 def _windows(*, address: str, code: str, by_key: bool = False) -> list[tuple[str, int, int]]:

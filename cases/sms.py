@@ -49,7 +49,7 @@ class FileSmsBackend(BaseSmsBackend):
     name = "file"
 
     def send(self, phone: str, body: str) -> None:
-        path = Path(getattr(settings, "ZONGZHI_SMS_FILE_PATH", "sms-outbox.log"))
+        path = Path(settings.ZONGZHI_SMS_FILE_PATH)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as outbox:
             outbox.write(
@@ -66,7 +66,7 @@ class HttpGatewaySmsBackend(BaseSmsBackend):
     name = "http"
 
     def send(self, phone: str, body: str) -> None:
-        url = getattr(settings, "ZONGZHI_SMS_GATEWAY_URL", "")
+        url = settings.ZONGZHI_SMS_GATEWAY_URL
         if not url:
             raise SmsError("ZONGZHI_SMS_GATEWAY_URL is not set")
         request = urllib.request.Request(
@@ -74,14 +74,12 @@ class HttpGatewaySmsBackend(BaseSmsBackend):
             data=json.dumps({"phone": phone, "text": body}, ensure_ascii=False).encode(),
             headers={
                 "Content-Type": "application/json; charset=utf-8",
-                "Authorization": f"Bearer {getattr(settings, 'ZONGZHI_SMS_GATEWAY_TOKEN', '')}",
+                "Authorization": f"Bearer {settings.ZONGZHI_SMS_GATEWAY_TOKEN}",
             },
             method="POST",
         )
         try:
-            with urllib.request.urlopen(
-                request, timeout=getattr(settings, "ZONGZHI_SMS_TIMEOUT", 5)
-            ) as response:
+            with urllib.request.urlopen(request, timeout=settings.ZONGZHI_SMS_TIMEOUT) as response:
                 if not 200 <= response.status < 300:
                     raise SmsError(f"gateway answered {response.status}")
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
@@ -89,5 +87,5 @@ class HttpGatewaySmsBackend(BaseSmsBackend):
 
 
 def get_backend() -> BaseSmsBackend:
-    path = getattr(settings, "ZONGZHI_SMS_BACKEND", "cases.sms.ConsoleSmsBackend")
+    path = settings.ZONGZHI_SMS_BACKEND
     return import_string(path)()

@@ -32,10 +32,8 @@ EVENT_HEADER = "X-Zongzhi-Event"
 DELIVERY_HEADER = "X-Zongzhi-Delivery"
 USER_AGENT = "zongzhi-webhooks/1"
 
-TIMEOUT_SECONDS = 5
 FIRST_RETRY_SECONDS = 30
 MAX_RETRY_SECONDS = 15 * 60
-RETRY_BUDGET_SECONDS = 60 * 60
 # A claimed delivery is not sent again by anyone else until the attempt must be over.
 LEASE_SECONDS = 60
 # A task woken by its countdown a moment early still counts the delivery as due.
@@ -43,11 +41,11 @@ DUE_TOLERANCE = dt.timedelta(seconds=5)
 
 
 def timeout_seconds() -> float:
-    return getattr(settings, "ZONGZHI_WEBHOOK_TIMEOUT", TIMEOUT_SECONDS)
+    return settings.ZONGZHI_WEBHOOK_TIMEOUT
 
 
 def retry_budget_seconds() -> int:
-    return getattr(settings, "ZONGZHI_WEBHOOK_RETRY_BUDGET", RETRY_BUDGET_SECONDS)
+    return settings.ZONGZHI_WEBHOOK_RETRY_BUDGET
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

@@ -29,7 +29,6 @@ from ..selectors import public_case_detail, public_timeline
 from ..tracking import Verification, verify_second_factor
 
 SESSION_KEY = "tracking_verified"
-VERIFIED_SECONDS = 2 * 60 * 60
 MAX_REMEMBERED = 20
 COMMENT_MAX_LENGTH = 1000
 # What the unverified page reads: the stage and its dates, nothing personal.
@@ -82,7 +81,7 @@ class EvaluationForm(forms.Form):
 
 
 def _verified_seconds() -> int:
-    return getattr(settings, "ZONGZHI_TRACKING_VERIFIED_SECONDS", VERIFIED_SECONDS)
+    return settings.ZONGZHI_TRACKING_VERIFIED_SECONDS
 
 
 def is_verified(request, code: str) -> bool:

@@ -32,11 +32,9 @@ from ..models import MAX_ATTEMPTS, Callback, CallbackAttempt, CallbackRound, Rea
 from .evaluations import evaluate_and_follow_up, unhappy_order
 from .orders import site_language
 
-DEFAULT_SAMPLE_SIZE = 30  # the report's district calls 30 parties a month
-
 
 def sample_size_setting() -> int:
-    return int(getattr(settings, "ZONGZHI_CALLBACK_SAMPLE_SIZE", DEFAULT_SAMPLE_SIZE))
+    return settings.ZONGZHI_CALLBACK_SAMPLE_SIZE
 
 
 # --- Months -----------------------------------------------------------------------------------

@@ -250,6 +250,26 @@ PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip
 ZONGZHI_CALLBACK_SAMPLE_SIZE = env.int("ZONGZHI_CALLBACK_SAMPLE_SIZE", default=30)
 # The county whose center this deployment runs (6-digit administrative division code).
 ZONGZHI_COUNTY_CODE = env("ZONGZHI_COUNTY_CODE", default="420923")
+# Reverse proxies in front of Django that append to X-Forwarded-For (0: use REMOTE_ADDR only).
+# The rate limits count the client that many entries from the right; never more than you run.
+ZONGZHI_TRUSTED_PROXY_COUNT = env.int("ZONGZHI_TRUSTED_PROXY_COUNT", default=0)
+
+# --- Public tracking (the party's second factor) -----------------------------------------------
+# Failed verifications allowed per address and per case within the window, and per day.
+ZONGZHI_TRACKING_MAX_FAILURES = env.int("ZONGZHI_TRACKING_MAX_FAILURES", default=5)
+ZONGZHI_TRACKING_WINDOW_SECONDS = env.int("ZONGZHI_TRACKING_WINDOW_SECONDS", default=15 * 60)
+ZONGZHI_TRACKING_MAX_DAILY_FAILURES = env.int("ZONGZHI_TRACKING_MAX_DAILY_FAILURES", default=20)
+# How long a verified party sees the full case page without verifying again.
+ZONGZHI_TRACKING_VERIFIED_SECONDS = env.int("ZONGZHI_TRACKING_VERIFIED_SECONDS", default=2 * 60 * 60)
+
+# --- Attachments -------------------------------------------------------------------------------
+ZONGZHI_ATTACHMENT_MAX_MB = env.int("ZONGZHI_ATTACHMENT_MAX_MB", default=10)
+ZONGZHI_ATTACHMENT_MAX_FILES = env.int("ZONGZHI_ATTACHMENT_MAX_FILES", default=10)
+
+# --- Webhooks out --------------------------------------------------------------------------------
+# Seconds to wait for a subscriber's answer; how long a failing delivery is retried.
+ZONGZHI_WEBHOOK_TIMEOUT = env.float("ZONGZHI_WEBHOOK_TIMEOUT", default=5.0)
+ZONGZHI_WEBHOOK_RETRY_BUDGET = env.int("ZONGZHI_WEBHOOK_RETRY_BUDGET", default=60 * 60)
 
 LOGGING = {
     "version": 1,
