@@ -119,3 +119,17 @@ def test_party_history_keeps_personal_data_in_the_same_protected_field(admin_cli
     page = admin_client.get(history_url(party)).content.decode()
     # The history list names the party masked, never with the full number.
     assert "张*" in page and "13812345678" not in page and "11010519491231002X" not in page
+
+
+def test_intake_writes_the_parties_first_history_rows(new_case, reception):
+    case = new_case()
+    rows = Party.history.filter(case_id=case.pk)
+    assert rows.count() == case.parties.count() == 2
+    assert {r.history_type for r in rows} == {"+"} and {r.history_user_id for r in rows} == {reception.pk}
+    assert case.history.get().history_user == reception
+
+
+def test_a_transition_outside_a_request_names_its_actor_in_the_history(new_case, coordinator):
+    case = case_start_assessment(case=new_case(), actor=coordinator)
+    latest = case.history.first()
+    assert (latest.state, latest.history_user) == (State.ASSESSING, coordinator)

@@ -56,6 +56,8 @@ def _transition(
     from_state = locked.state
     fire(locked)
     locked.version += 1
+    if getattr(actor, "is_authenticated", False):
+        locked._history_user = actor  # the history row names the actor, in a request or not
     locked.save(update_fields=["state", "version", "updated_at", *fields])
     _log(locked, actor, name, from_state, locked.state, reason=reason, data=data, now=now)
     return locked

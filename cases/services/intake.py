@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history
 
 from common.exceptions import InvalidTransition
 from departments.deadlines import deadline_for, is_provisional
@@ -156,6 +157,8 @@ def case_create(
     # The "assess by" promised on the receipt: stored, printed from here, watched by the sweep.
     case.assess_by = deadline_for(stage=Stage.ASSESS, colour=colour, start=now, category=category)
     case.deadlines_provisional = is_provisional(now, case.assess_by)
+    if getattr(actor, "is_authenticated", False):
+        case._history_user = actor  # the history row names the receptionist, in a request or not
 
     year = timezone.localtime(now).year
     county = center.county
@@ -170,7 +173,10 @@ def case_create(
         raise
     for party in party_rows:
         party.case = case
-    Party.objects.bulk_create(party_rows)
+    # The parties' first history rows too (bulk_create sends no save signal): one more INSERT.
+    bulk_create_with_history(
+        party_rows, Party, default_user=actor if getattr(actor, "is_authenticated", False) else None
+    )
     if requested_services:
         through = Case.requested_services.through
         through.objects.bulk_create([through(case_id=case.pk, service_id=s.pk) for s in requested_services])
