@@ -22,8 +22,8 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 
 from .exceptions import DomainError
+from .parsing import MAX_INT32, parse_positive_int
 from .parsing import ParseError as TextParseError
-from .parsing import parse_positive_int
 
 
 class ApiError(exceptions.APIException):
@@ -272,6 +272,15 @@ class StrictPageNumberPagination(PageNumberPagination):
                     ]
                 }
             ) from None
+
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param) or "1"
+        if raw in self.last_page_strings:
+            return paginator.num_pages
+        try:
+            return parse_positive_int(raw, maximum=MAX_INT32)
+        except TextParseError:
+            raise exceptions.ValidationError({self.page_query_param: [_("页码应为正整数。")]}) from None
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

@@ -8,6 +8,9 @@ and ``int()`` reads "１２" and "٣" (which no client of ours means). Each pars
 import datetime as dt
 import re
 
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
 # The largest primary key of a ``BigAutoField``: larger ids cannot exist, and overflow the database.
 MAX_ID = 2**63 - 1
 # The largest value of a PostgreSQL ``integer`` (versions, counts).
@@ -15,6 +18,12 @@ MAX_INT32 = 2**31 - 1
 
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})")
+
+
+# A department (or other object) named by its id or its slug, in a query parameter.
+validate_id_or_slug = RegexValidator(
+    r"\A[-a-zA-Z0-9_]+\Z", _("请用单位的 id（整数）或标识（slug）指定单位。"), code="invalid"
+)
 
 
 class ParseError(ValueError):

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from common.api import StrictFilterSetMixin
-from common.parsing import MAX_ID, is_ascii_digits
+from common.parsing import MAX_ID, is_ascii_digits, validate_id_or_slug
 
 from ..codes import InvalidCaseCode, normalize_code
 from ..models import Case, Category, RiskColour, Source, State
@@ -37,7 +37,10 @@ class CaseFilter(StrictFilterSetMixin, django_filters.FilterSet):
     category = django_filters.ChoiceFilter(choices=Category.choices)
     source = django_filters.ChoiceFilter(choices=Source.choices)
     lead_department = django_filters.CharFilter(
-        method="filter_lead_department", max_length=40, help_text="牵头单位的 id 或标识（slug）。"
+        method="filter_lead_department",
+        max_length=40,
+        validators=[validate_id_or_slug],
+        help_text="牵头单位的 id 或标识（slug）。",
     )
     created_after = BoundedIsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="受理时间不早于（ISO 8601）。"

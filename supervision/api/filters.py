@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from cases.codes import InvalidCaseCode, normalize_code
 from common.api import StrictFilterSetMixin
-from common.parsing import ParseError, is_ascii_digits, parse_month
+from common.parsing import ParseError, is_ascii_digits, parse_month, validate_id_or_slug
 
 from ..models import Callback, Level, OrderStatus, SupervisionOrder
 from .serializers import EARLIEST, LATEST, MAX_ID
@@ -45,7 +45,10 @@ def _department_lookup(value: str) -> dict | None:
 class OrderFilter(StrictFilterSetMixin, django_filters.FilterSet):
     case = CaseCodeFilter(field_name="case__code", max_length=40, help_text="案件编号（任意分组）。")
     department = django_filters.CharFilter(
-        method="filter_department", max_length=40, help_text="被督办单位的 id 或标识（slug）。"
+        method="filter_department",
+        max_length=40,
+        validators=[validate_id_or_slug],
+        help_text="被督办单位的 id 或标识（slug）。",
     )
     status = django_filters.ChoiceFilter(
         choices=[*OrderStatus.choices, ("open", gettext_lazy("未结（待答复或待核查）"))],

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common import parsing
+
 MAX_DAYS = 3660  # ten years: wider ranges are a typo, not a question
 
 
@@ -63,15 +65,17 @@ def month_period(day: dt.date) -> Period:
 
 def parse_month(text: str) -> Period:
     try:
-        year, month = (int(part) for part in text.strip().split("-"))
-        return month_period(dt.date(year, month, 1))
-    except ValueError as exc:
+        return month_period(parsing.parse_month(text))
+    except parsing.ParseError as exc:
         raise ValidationError(_("月份格式应为 YYYY-MM，如 2026-10。"), code="month") from exc
 
 
 def _parse_day(text: str, field: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
+        if not 1900 <= day.year <= 9998:  # the days before and after must exist
+            raise ValueError(day)
+        return day
     except ValueError as exc:
         raise ValidationError({field: _("日期格式应为 YYYY-MM-DD。")}, code="date") from exc
 

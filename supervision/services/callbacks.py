@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Evaluation, Party, Rating, State
+from common import parsing
 from common.exceptions import InvalidTransition
 from departments.models import Role
 from departments.permissions import require_role
@@ -43,9 +44,8 @@ def sample_size_setting() -> int:
 def parse_month(text: str) -> dt.date:
     """Return the first day of a month written ``YYYY-MM``."""
     try:
-        year, month = (int(part) for part in text.strip().split("-"))
-        return dt.date(year, month, 1)
-    except ValueError as exc:
+        return parsing.parse_month(text)
+    except parsing.ParseError as exc:
         raise ValidationError(_("月份格式应为 YYYY-MM，如 2026-10。")) from exc
 
 
