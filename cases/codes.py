@@ -10,7 +10,7 @@ import re
 from django.utils.translation import gettext_lazy as _
 
 CODE_LENGTH = 17
-_CANONICAL = re.compile(r"^\d{16}[0-9X]$")
+_CANONICAL = re.compile(r"\A[0-9]{16}[0-9X]\Z")  # ASCII: "\d" would take ٣ and １
 
 
 class InvalidCaseCode(ValueError):
@@ -50,7 +50,7 @@ def check_character(digits: str) -> str:
 
 def make_code(county_code: str, year: int, number: int) -> str:
     """Return the canonical code for the ``number``-th case of a county in ``year``."""
-    if not (len(county_code) == 6 and county_code.isdigit()):
+    if not re.fullmatch(r"[0-9]{6}", county_code):
         raise ValueError(f"bad county code {county_code!r}")
     if not 0 < number < 1_000_000:
         raise ValueError(f"sequence number {number} out of range")

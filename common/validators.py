@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
-LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(?:-\d{1,6})?$")
+# re.ASCII: "\d" alone also takes full-width and Arabic-Indic digits.
+MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$", re.ASCII)
+LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(?:-\d{1,6})?$", re.ASCII)
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 ID_CHECK = "10X98765432"
 
@@ -33,7 +34,7 @@ def id_number_check_character(first17: str) -> str:
 def validate_id_number(value: str) -> None:
     """Accept an 18-character resident ID number with a valid birth date and check character."""
     value = str(value).strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", value):
+    if not re.fullmatch(r"\d{17}[\dX]", value, re.ASCII):
         raise ValidationError(
             _("身份证号应为 18 位：前 17 位为数字，最后一位为数字或 X（当前 %(length)s 位）。"),
             code="id_length",

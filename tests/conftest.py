@@ -6,6 +6,7 @@ import os
 import pytest
 import time_machine
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 
 from cases.services import PartyData, case_create
 from departments.models import Role
@@ -16,6 +17,10 @@ from .factories import CenterFactory, DepartmentFactory, StaffFactory
 # runs. ZONGZHI_TEST_NOW moves it (an ISO 8601 moment), or "real" keeps the system clock — the
 # libfaketime pass in .ci/run uses "real" to run every test at an awkward moment of the calendar.
 SUITE_NOW = os.environ.get("ZONGZHI_TEST_NOW", "").strip() or "2026-11-18T10:00:00+08:00"
+
+# Property-based tests: the same examples on every run (no example database), no deadline on a busy CI.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, deadline=None, max_examples=100)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)
