@@ -40,12 +40,15 @@ def cases_supervise_bulk(
     now: dt.datetime,
     data_by_case: Mapping[int, dict] | None = None,
     webhooks: WebhookBatch | None = None,
+    notices: bool = True,
 ) -> list[int]:
     """Put under supervision those of ``case_ids`` still in a state that allows it; return their ids.
 
     ``actor`` None is the system's deadline sweep. A case someone moved meanwhile is re-read
     under the row lock and skipped, so running twice supervises nothing the second time.
-    ``reason_by_case`` gives a case its own reason instead of ``reason``.
+    ``reason_by_case`` gives a case its own reason instead of ``reason``. ``notices`` False: the
+    caller tells the same people itself (the sweep's order notices name the case), so the
+    department's liaisons are not told twice; the webhooks go out all the same.
     """
     if actor is not None:
         _require_may(actor, "supervise")
@@ -55,13 +58,19 @@ def cases_supervise_bulk(
     if not case_ids:
         return []
     return _supervise(
-        case_ids, actor=actor, reasons=reasons, now=now, data_by_case=data_by_case or {}, webhooks=webhooks
+        case_ids,
+        actor=actor,
+        reasons=reasons,
+        now=now,
+        data_by_case=data_by_case or {},
+        webhooks=webhooks,
+        notices=notices,
     )
 
 
 # Its own transaction, or the caller's (the sweep's) without a savepoint: all or nothing either way.
 @transaction.atomic(savepoint=False)
-def _supervise(case_ids, *, actor, reasons, now, data_by_case, webhooks) -> list[int]:
+def _supervise(case_ids, *, actor, reasons, now, data_by_case, webhooks, notices) -> list[int]:
     rows = list(
         Case.objects.select_for_update(of=("self",))
         .filter(pk__in=case_ids, state__in=_sources("supervise"))
@@ -91,7 +100,8 @@ def _supervise(case_ids, *, actor, reasons, now, data_by_case, webhooks) -> list
         ]
     )
     _record_history(supervised, actor=actor, reasons=reasons, now=now)
-    enqueue_on_commit(notify_case_events, [event.pk for event in events])
+    if notices:
+        enqueue_on_commit(notify_case_events, [event.pk for event in events])
     # The caller's batch lends its subscriptions (read once per sweep); the base class's emit
     # takes each event's series key, whatever the caller's subclass adds.
     WebhookBatch.emit(

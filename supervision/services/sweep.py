@@ -444,6 +444,7 @@ class _Sweep:
             data_by_case={pk: {"sweep": str(self.token)} for pk in reasons},
             now=self.now,
             webhooks=self.webhooks,
+            notices=False,  # the order notices below tell the liaisons, once
         )
 
     def _notify(self, reminders: list[dict], orders: list[dict]) -> list[int]:

@@ -138,3 +138,16 @@ def test_each_supervised_case_leaves_a_history_row(make_assigned, coordinator):
     assert assigned.history.count() == before + 1
     assert latest.state == State.SUPERVISED and latest.history_type == "~"
     assert latest.history_user == coordinator and latest.history_change_reason == "期限已过"
+
+
+def test_a_caller_that_tells_people_itself_queues_no_notices(
+    make_assigned, liaison, django_capture_on_commit_callbacks
+):
+    cases = make_assigned(2)
+    Notification.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        done = cases_supervise_bulk(
+            case_ids=[c.pk for c in cases], reason="期限已过", now=timezone.now(), notices=False
+        )
+    assert len(done) == 2 and callbacks == []  # no subscriber: no delivery either
+    assert not Notification.objects.exists()
