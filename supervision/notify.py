@@ -1,6 +1,7 @@
 """Who hears of reminders and orders: the supervision app's recipients on the one pipeline.
 
-Reminders go to the department's liaisons; orders also to the duty director on today's duty
+Reminders go to the department's liaisons (for the center's own duty, the assessment stage, to
+the center's coordinators); orders also to the duty director on today's duty
 board; leader-level orders also to the second and first directors. Recipients are looked up
 for many departments and centers at once (a constant number of queries). The rows go through
 :func:`cases.notifications.notify` (inbox in the caller's transaction, e-mail after commit),
@@ -45,13 +46,18 @@ KIND_CALLBACKS = "callback_round"
 
 
 class Recipients:
-    """Liaisons per department and duty-board users per center, loaded for a batch at once."""
+    """Liaisons per department and duty-board users per center, loaded for a batch at once.
+
+    A reminder or order without a department concerns the center's own duty: it goes to the
+    coordinators of the case's center (else of its county center), read in one query when first needed.
+    """
 
     def __init__(self, *, department_ids: Iterable[int], today: dt.date):
         self.liaisons: dict[int, list[int]] = defaultdict(list)
+        self._coordinators: dict[int, list[int]] | None = None
         for department_id, user_id in (
             StaffProfile.objects.filter(
-                role=Role.LIAISON, department_id__in=set(department_ids), user__is_active=True
+                role=Role.LIAISON, department_id__in=set(department_ids) - {None}, user__is_active=True
             )
             .order_by("user_id")
             .values_list("department_id", "user_id")
@@ -75,11 +81,32 @@ class Recipients:
             center_id = self.parents.get(center_id)
         return []
 
-    def for_reminder(self, *, department_id: int) -> list[int]:
+    def coordinators(self, center_id: int | None) -> list[int]:
+        """Return the active coordinators of a center, else of the nearest center above it that has some."""
+        if self._coordinators is None:
+            self._coordinators = defaultdict(list)
+            for staff_center_id, user_id in (
+                StaffProfile.objects.filter(role=Role.COORDINATOR, user__is_active=True)
+                .order_by("user_id")
+                .values_list("center_id", "user_id")
+            ):
+                self._coordinators[staff_center_id].append(user_id)
+        while center_id is not None:
+            if users := self._coordinators.get(center_id):
+                return list(users)
+            center_id = self.parents.get(center_id)
+        return []
+
+    def for_reminder(self, *, department_id: int | None, center_id: int | None = None) -> list[int]:
+        if department_id is None:
+            return self.coordinators(center_id)
         return list(self.liaisons.get(department_id, []))
 
-    def for_order(self, *, department_id: int, center_id: int, level: str) -> list[int]:
-        users = [*self.liaisons.get(department_id, []), *self.on_duty(center_id, Position.DUTY_DIRECTOR)]
+    def for_order(self, *, department_id: int | None, center_id: int, level: str) -> list[int]:
+        users = [
+            *self.for_reminder(department_id=department_id, center_id=center_id),
+            *self.on_duty(center_id, Position.DUTY_DIRECTOR),
+        ]
         if level == Level.LEADER:
             users += self.on_duty(center_id, Position.SECOND_DIRECTOR)
             users += self.on_duty(center_id, Position.FIRST_DIRECTOR)

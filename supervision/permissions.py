@@ -8,7 +8,7 @@ same ones, so a page and the API can never disagree.
 from cases.models import Case
 from cases.permissions import STAFF_ROLES, role_may_fire
 from departments.models import Role
-from departments.permissions import department_of, require_role, role_of
+from departments.permissions import department_of, require_liaison_of, require_role, role_of
 
 from .models import Reason, SupervisionOrder
 
@@ -16,6 +16,8 @@ from .models import Reason, SupervisionOrder
 CENTER_ROLES = (Role.COORDINATOR, Role.LEADER, Role.ADMIN)
 # Who sees orders at all: the center's staff, and liaisons their department's.
 ORDER_ROLES = (*CENTER_ROLES, Role.LIAISON)
+# Who answers an order on the center's own duty (no department: a missed assessment deadline).
+CENTER_ANSWER_ROLES = (Role.COORDINATOR,)
 # Who accepts a department's answer (核查办结) or sends it back (退回重办).
 VERIFY_ROLES = (Role.COORDINATOR, Role.LEADER)
 # Who issues an order by hand, by its reason: a leader's instruction (批示) only a leader.
@@ -31,6 +33,7 @@ DEPARTMENT_REPORT_ROLES = (*REPORT_ROLES, Role.LIAISON)
 __all__ = [
     "CALLBACK_CALLER_ROLES",
     "CALLBACK_ROLES",
+    "CENTER_ANSWER_ROLES",
     "CENTER_ROLES",
     "DEPARTMENT_REPORT_ROLES",
     "INSTRUCTION_ROLES",
@@ -46,6 +49,7 @@ __all__ = [
     "may_respond_to_order",
     "may_verify_orders",
     "require_may_issue_order",
+    "require_may_respond_to_order",
     "sees_callback_phone",
 ]
 
@@ -71,11 +75,21 @@ def may_verify_orders(user) -> bool:
 
 
 def may_respond_to_order(user, order: SupervisionOrder) -> bool:
-    """Return whether the user is a liaison of the department the order supervises."""
+    """Return whether the user answers the order: a liaison of its department, a coordinator for the center's."""
+    if order.department_id is None:
+        return role_of(user) in CENTER_ANSWER_ROLES
     if role_of(user) != Role.LIAISON:
         return False
     department = department_of(user)
     return department is not None and department.pk == order.department_id
+
+
+def require_may_respond_to_order(user, order: SupervisionOrder) -> None:
+    """Raise ActionForbidden unless the user answers the order (see :func:`may_respond_to_order`)."""
+    if order.department_id is None:
+        require_role(user, *CENTER_ANSWER_ROLES)
+    else:
+        require_liaison_of(user, order.department)
 
 
 def may_reopen(user, case: Case) -> bool:

@@ -33,9 +33,10 @@ class WebhookBatch(_Batch):
 
 
 def order_payload(order) -> dict:
-    """Return what subscribers learn of an order: no names, no phone numbers."""
+    """Return what subscribers learn of an order: no names, no phone numbers; no department for the center's own."""
+    department_slug = order.department.slug if order.department_id is not None else None
     return payload(
-        number=order.number, case_code=order.case.code, department_slug=order.department.slug, reason=order.reason,
+        number=order.number, case_code=order.case.code, department_slug=department_slug, reason=order.reason,
         level=order.level, status=order.status, stage=order.stage, deadline=order.deadline,
         respond_by=order.respond_by, issued_at=order.issued_at, by_system=order.issued_by_id is None,
     )  # fmt: skip

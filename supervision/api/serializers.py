@@ -91,7 +91,10 @@ class SupervisionOrderSerializer(serializers.Serializer):
     number = serializers.CharField()
     number_display = serializers.CharField()
     case = CaseRefSerializer()
-    department = DepartmentRefSerializer()
+    department = DepartmentRefSerializer(
+        allow_null=True,
+        help_text="被督办单位；为空表示督办综治中心自身（研判交办逾期），由研判督办专员答复。",
+    )
     reason = serializers.ChoiceField(choices=Reason.choices)
     reason_label = serializers.CharField()
     level = serializers.ChoiceField(choices=Level.choices)

@@ -34,6 +34,8 @@ class OrderStatus(models.TextChoices):
 
 
 OPEN_ORDER_STATUSES = (OrderStatus.ISSUED, OrderStatus.RESPONDED)
+# Who an order without a department supervises: the center's own assessment duty.
+CENTER_ADDRESSEE = _("综治中心（研判交办）")
 
 
 class OrderSequence(models.Model):
@@ -56,7 +58,10 @@ class SupervisionOrderQuerySet(models.QuerySet):
 
 
 class SupervisionOrder(FSMModelMixin, TimeStampedModel):
-    """A supervision order (督办单) on one department about one case.
+    """A supervision order (督办单) on one department, or on the center itself, about one case.
+
+    An order without a department concerns the center's own duty (the assessment stage, 研判交办):
+    it is addressed to the center's coordinators and never counts against a department.
 
     Orders issued by the deadline sweep name the stage and the deadline they concern; a
     database constraint allows one order per case, stage, deadline and level, so running the
@@ -70,7 +75,13 @@ class SupervisionOrder(FSMModelMixin, TimeStampedModel):
         Case, verbose_name=_("案件"), on_delete=models.PROTECT, related_name="supervision_orders"
     )
     department = models.ForeignKey(
-        Department, verbose_name=_("被督办单位"), on_delete=models.PROTECT, related_name="supervision_orders"
+        Department,
+        verbose_name=_("被督办单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supervision_orders",
+        help_text=_("为空表示督办综治中心自身（研判交办逾期），由研判督办专员答复。"),
     )
     reason = models.CharField(_("督办原因"), max_length=20, choices=Reason.choices)
     level = models.CharField(_("督办级别"), max_length=10, choices=Level.choices, default=Level.ORDER)
@@ -157,6 +168,11 @@ class SupervisionOrder(FSMModelMixin, TimeStampedModel):
                 condition=~Q(status="raised") | Q(raised_to__isnull=False),
                 name="supervision_order_raised_has_target",
             ),
+            # Only the sweep addresses an order to the center itself: a missed assessment deadline.
+            models.CheckConstraint(
+                condition=Q(department__isnull=False) | Q(reason="deadline_missed", issued_by__isnull=True),
+                name="supervision_order_center_only_for_missed_deadline",
+            ),
         ]
 
     def __str__(self):
@@ -168,6 +184,18 @@ class SupervisionOrder(FSMModelMixin, TimeStampedModel):
         if not self.number:
             return ""
         return f"督办〔{self.number[2:6]}〕{int(self.number[6:])}号"
+
+    @property
+    def is_center_order(self) -> bool:
+        """Whether the order concerns the center's own duty (no department): coordinators answer it."""
+        return self.department_id is None
+
+    @property
+    def addressee(self) -> str:
+        """Return who the order supervises, as lists print it: the department, or the center."""
+        if self.department_id is None:
+            return str(CENTER_ADDRESSEE)
+        return self.department.short_name or self.department.name
 
     @property
     def is_open(self) -> bool:
@@ -248,7 +276,13 @@ class Reminder(models.Model):
     stage = models.CharField(_("环节"), max_length=10, choices=Stage.choices)
     deadline = models.DateTimeField(_("期限"))
     department = models.ForeignKey(
-        Department, verbose_name=_("提醒单位"), on_delete=models.PROTECT, related_name="reminders"
+        Department,
+        verbose_name=_("提醒单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reminders",
+        help_text=_("为空表示提醒综治中心的研判督办专员。"),
     )
     order = models.ForeignKey(
         SupervisionOrder,

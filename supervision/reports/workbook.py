@@ -263,7 +263,7 @@ def _orders_sheet(sheets: _Sheets, period: Period, department) -> None:
             [
                 o.number or "",
                 display_code(o.case.code),
-                o.department.name,
+                o.department.name if o.department_id else o.addressee,
                 reasons.get(o.reason, o.reason),
                 levels.get(o.level, o.level),
                 statuses.get(o.status, o.status),

@@ -20,13 +20,13 @@ from cases.services import case_end_supervision, case_reopen, case_supervise
 from common.exceptions import ConcurrentChange, InvalidTransition
 from departments.deadlines import deadline_for
 from departments.models import Department, Role, Stage
-from departments.permissions import require_liaison_of, require_role
+from departments.permissions import require_role
 from integrations.events import case_sequence_key
 from integrations.services import webhook_emit
 
 from .. import notify
 from ..models import Level, OrderSequence, Reason, SupervisionOrder, SupervisionOrderEvent
-from ..permissions import VERIFY_ROLES, require_may_issue_order
+from ..permissions import VERIFY_ROLES, require_may_issue_order, require_may_respond_to_order
 from ..webhooks import (
     ORDER_ISSUED,
     ORDER_REJECTED,
@@ -290,11 +290,10 @@ def _emit_order_event(event_type: str, order: SupervisionOrder, event: Supervisi
 
 @transaction.atomic
 def supervision_order_respond(*, order: SupervisionOrder, actor, response: str) -> SupervisionOrder:
-    """Answer an order on behalf of the supervised department (答复)."""
-    require_role(actor, Role.LIAISON)
+    """Answer an order on behalf of the supervised department, or of the center for its own (答复)."""
+    require_may_respond_to_order(actor, order)
     response = _required(response, "response", _("请填写答复内容。"))
     locked = _lock_order(order)
-    require_liaison_of(actor, locked.department)
     _check_can(locked, "respond")
     now = timezone.now()
     from_status = locked.status
@@ -399,7 +398,9 @@ def supervision_order_reject(*, order: SupervisionOrder, actor, reason: str) -> 
                 url=notify.order_url(locked.number),
                 case_id=locked.case_id,
             )
-            for user_id in recipients.for_reminder(department_id=locked.department_id)
+            for user_id in recipients.for_reminder(
+                department_id=locked.department_id, center_id=locked.case.center_id
+            )
         ]
     )
     return locked

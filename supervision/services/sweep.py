@@ -1,5 +1,11 @@
 """The deadline sweep (时限巡查): reminders, supervision orders and leader-level orders, set-based.
 
+It watches the center's own stage as well as the departments': the "assess by" deadline printed on
+the receipt (研判交办) for cases not yet assigned. Its reminder and order concern no department:
+they go to the center's coordinators (and the order to the duty board), never count against a
+department, and do not put the case under supervision (a case not yet assigned has no one to
+supervise but the center).
+
 One run reads every stage near or past its deadline in a handful of queries on the indexed
 deadline columns, decides in Python what is due, and writes reminders, orders, events, the
 supervise transitions and inbox rows in bulk. The number of queries does not grow with the
@@ -21,8 +27,8 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,6 +50,8 @@ WITH_DEPARTMENT = WITH_DEPARTMENT_STATES
 # orders (evaluations, callbacks, instructions) are, unless the case left the center.
 STILL_HANDLED = WORKING_STATES
 OFF_RAMP = (State.REJECTED, State.WITHDRAWN, State.ESCALATED)
+# The center's own stage: assessing a case it has not yet assigned.
+NOT_YET_ASSIGNED = (State.RECEIVED, State.ASSESSING)
 
 
 @dataclass
@@ -67,7 +75,7 @@ class _Due:
 
     case_id: int
     center_id: int
-    department_id: int
+    department_id: int | None  # None: the center's own duty (the assessment stage)
     stage: str
     start: dt.datetime | None
     deadline: dt.datetime | None
@@ -84,6 +92,7 @@ class _Texts:
     """Every text a run writes, translated once (not once per row)."""
 
     def __init__(self):
+        self.assess_missed = _("研判交办期限（%(deadline)s）已过，请立即研判交办，并说明延误原因。")
         self.accept_missed = _("签收期限（%(deadline)s）已过，请立即签收，并说明延误原因。")
         self.handle_missed = _("办结期限（%(deadline)s）已过，请说明办理进展、延误原因和预计办结时间。")
         self.red = _("红色预警案件逾期，挂牌督办。")
@@ -173,20 +182,26 @@ class _Sweep:
         return ShareOfTimePassed(start, end, share=share, now=self.now)
 
     def _case_stages(self) -> list[_Due]:
-        """Accept and handle stages with a reminder or an order still to come (two queries)."""
+        """Assess, accept and handle stages with a reminder or an order still to come (three queries)."""
         now, dues = self.now, []
+        with_department = Q(lead_department__isnull=False)
+        # Until it is assigned a case's colour is the one proposed at intake, which timed assess_by.
+        assessed_colour = Coalesce(NullIf(F("risk_colour"), Value("")), F("proposed_colour"))
         stages = (
-            (Stage.ACCEPT, "accept_by", "assigned_at", Q(state=State.ASSIGNED)),
-            (Stage.HANDLE, "due_by", "stage_start", Q(state__in=WITH_DEPARTMENT)),
-        )
-        for stage, deadline, start, in_stage in stages:
+            # A case a department returned was assigned in time once: its assess_by is done with.
+            (Stage.ASSESS, "assess_by", "created_at", Q(state__in=NOT_YET_ASSIGNED, assigned_at__isnull=True),
+             assessed_colour),
+            (Stage.ACCEPT, "accept_by", "assigned_at", Q(state=State.ASSIGNED) & with_department, F("risk_colour")),
+            (Stage.HANDLE, "due_by", "stage_start", Q(state__in=WITH_DEPARTMENT) & with_department, F("risk_colour")),
+        )  # fmt: skip
+        for stage, deadline, start, in_stage, colour_of in stages:
             reminded = Reminder.objects.filter(case=OuterRef("pk"), stage=stage, deadline=OuterRef(deadline))
             ordered = SupervisionOrder.objects.filter(
                 case=OuterRef("pk"), stage=stage, deadline=OuterRef(deadline)
             )
             rows = (
-                Case.objects.filter(in_stage, lead_department__isnull=False, **{f"{deadline}__isnull": False})
-                .annotate(stage_start=Coalesce("accepted_at", "assigned_at"))
+                Case.objects.filter(in_stage, **{f"{deadline}__isnull": False})
+                .annotate(stage_start=Coalesce("accepted_at", "assigned_at"), colour=colour_of)
                 .alias(
                     reminded=Exists(reminded),
                     has_order=Exists(ordered.filter(level=Level.ORDER)),
@@ -196,14 +211,14 @@ class _Sweep:
                 .filter(
                     Q(**{f"{deadline}__gt": now}, reminded=False, may_remind=True)
                     | Q(**{f"{deadline}__lte": now}, has_leader=False)
-                    & (Q(has_order=False) | Q(risk_colour=RiskColour.RED))
+                    & (Q(has_order=False) | Q(colour=RiskColour.RED))
                 )
                 .order_by("pk")
                 .values_list(
                     "pk",
                     "center_id",
                     "lead_department_id",
-                    "risk_colour",
+                    "colour",
                     "category",
                     "package_id",
                     start,
@@ -211,14 +226,21 @@ class _Sweep:
                 )
             )
             for pk, center_id, department_id, colour, category, package_id, begun, due in rows:
+                if stage == Stage.ASSESS:
+                    department_id = None  # the center's own duty
                 dues.append(
                     _Due(pk, center_id, department_id, stage, begun, due, colour, category, package_id)
                 )
         return dues
 
     def _answers_due(self) -> list[_Due]:
-        """Orders awaiting an answer with a reminder or a raise still to come (one query)."""
+        """Orders awaiting an answer with a reminder or a raise still to come (one query).
+
+        A deadline order is followed while its stage is still someone's: a department's while the
+        case is in its hands, the center's (no department) until the case is assigned.
+        """
         now = self.now
+        center = Q(department__isnull=True)
         reminded = Reminder.objects.filter(
             case=OuterRef("case_id"), stage=Stage.RESPOND, deadline=OuterRef("respond_by")
         )
@@ -228,7 +250,8 @@ class _Sweep:
         rows = (
             SupervisionOrder.objects.filter(status=OrderStatus.ISSUED)
             .exclude(case__state__in=OFF_RAMP)
-            .exclude(Q(reason=Reason.DEADLINE_MISSED) & ~Q(case__state__in=STILL_HANDLED))
+            .exclude(Q(reason=Reason.DEADLINE_MISSED) & ~center & ~Q(case__state__in=STILL_HANDLED))
+            .exclude(center & ~Q(case__state__in=NOT_YET_ASSIGNED))
             .alias(
                 reminded=Exists(reminded),
                 raised=Exists(raised),
@@ -298,7 +321,10 @@ class _Sweep:
 
     def _missed_deadline_order(self, due: _Due) -> SupervisionOrder:
         level = Level.LEADER if due.colour == RiskColour.RED else Level.ORDER
-        template = self.texts.accept_missed if due.stage == Stage.ACCEPT else self.texts.handle_missed
+        template = {
+            Stage.ASSESS: self.texts.assess_missed,
+            Stage.ACCEPT: self.texts.accept_missed,
+        }.get(due.stage, self.texts.handle_missed)
         action = template % {"deadline": _local(due.deadline)}
         if level == Level.LEADER:
             action = self.texts.red + action
@@ -340,7 +366,7 @@ class _Sweep:
             .order_by("case_id", "stage")
             .values(
                 "case_id", "stage", "deadline", "department_id", "percent", "case__code", "case__title",
-                "order__number",
+                "case__center_id", "order__number",
             )
         )  # fmt: skip
 
@@ -428,7 +454,11 @@ class _Sweep:
         )  # fmt: skip
 
     def _supervise(self, orders: list[dict]) -> list[int]:
-        """Cases still in assigned or handling go under supervision (set-based)."""
+        """Cases still in assigned or handling go under supervision (set-based).
+
+        An order on the center's own duty (no department) supervises no department's handling.
+        """
+        orders = [o for o in orders if o["department_id"] is not None]
         if not orders:
             return []
         texts, reasons = self.texts, defaultdict(list)
@@ -473,7 +503,9 @@ class _Sweep:
                     url=url,
                     case_id=r["case_id"],
                 )
-                for user_id in recipients.for_reminder(department_id=r["department_id"])
+                for user_id in recipients.for_reminder(
+                    department_id=r["department_id"], center_id=r["case__center_id"]
+                )
             ]
         for o in orders:
             title = texts.order_title % {

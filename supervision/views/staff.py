@@ -103,6 +103,18 @@ def order_list(request):
 # --- One order --------------------------------------------------------------------------------
 
 
+def _answer_by_assignment(order: SupervisionOrder) -> dict:
+    """An order on the center's assessment of a case assigned since: the answer points at the assignment."""
+    case = order.case
+    if not order.is_center_order or case.assigned_at is None or case.lead_department is None:
+        return {}
+    text = _("案件已于 %(at)s 交办%(department)s。") % {
+        "at": timezone.localtime(case.assigned_at).strftime("%Y-%m-%d %H:%M"),
+        "department": case.lead_department.name,
+    }
+    return {"response": text}
+
+
 def _render_detail(request, order: SupervisionOrder, *, status: int = 200, **forms):
     user = request.user
     context = {
@@ -114,7 +126,7 @@ def _render_detail(request, order: SupervisionOrder, *, status: int = 200, **for
         "can_reopen": may_reopen(user, order.case)
         and order.is_open
         and order.case.state in (State.CLOSED, State.EVALUATED),
-        "respond_form": forms.get("respond_form") or RespondForm(),
+        "respond_form": forms.get("respond_form") or RespondForm(initial=_answer_by_assignment(order)),
         "verify_form": forms.get("verify_form") or VerifyForm(),
         "reject_form": forms.get("reject_form") or RejectForm(),
         "reopen_form": forms.get("reopen_form") or ReopenForm(),
@@ -129,11 +141,13 @@ def order_detail(request, number: str):
     return _render_detail(request, _order_or_404(request, number))
 
 
-@role_required(Role.LIAISON)
+@role_required(*ORDER_ROLES)
 @require_POST
 def order_respond(request, number: str):
-    """The department's answer to an order (答复)."""
+    """The department's answer to an order (答复); the coordinators' to an order on the center's own duty."""
     order = _order_or_404(request, number)
+    if not may_respond_to_order(request.user, order):
+        raise PermissionDenied
     form = RespondForm(request.POST)
     if form.is_valid():
         try:
@@ -145,6 +159,8 @@ def order_respond(request, number: str):
             return redirect("supervision:order_detail", number=number)
         else:
             messages.success(request, _("已答复督办单 %(number)s，等待中心核查。") % {"number": number})
+            if order.is_center_order:
+                return redirect("supervision:order_detail", number=number)
             return redirect("supervision:orders_to_answer")
     return _render_detail(request, order, respond_form=form, status=400)
 

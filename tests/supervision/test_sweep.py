@@ -242,7 +242,14 @@ def test_a_missed_deadline_without_an_earlier_sweep_gets_its_order_but_no_late_r
 
 
 def test_cases_in_other_states_are_left_alone(new_case, coordinator):
-    case_start_assessment(case=new_case(), actor=coordinator)
+    # Assessing cases are watched on their assess_by (test_sweep_assess.py); one refused at the
+    # desk, and one received before assess_by was stored, have nothing for the sweep.
+    from cases.models import Case
+    from cases.services import case_reject
+
+    case_reject(case=new_case(), actor=coordinator, reason="不属于受理范围")
+    old = case_start_assessment(case=new_case(title="另一案件"), actor=coordinator)
+    Case.objects.filter(pk=old.pk).update(assess_by=None)
     assert sweep_at(timezone.now() + dt.timedelta(days=60)).as_dict() == dict.fromkeys(
         ["reminders", "orders", "leader_orders", "raised", "supervised_cases", "notifications"], 0
     )

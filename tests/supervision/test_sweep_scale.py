@@ -17,9 +17,13 @@ from ..factories import CaseFactory
 pytestmark = pytest.mark.django_db
 
 # Every branch of the sweep, each case on its own: an ordinary order, a red case's leader-level
-# order, a reminder, a problem case, and an order whose answer is overdue (raised).
-PATTERNS = ("order", "red", "reminder", "problem", "raise")
-SWEEP_QUERIES = 30  # with the SAVEPOINT and RELEASE of the sweep's transaction, and the cases' history (read, INSERT)
+# order, a reminder, a problem case, an order whose answer is overdue (raised), and a missed
+# assess-by (an order on the center itself, to its coordinators).
+PATTERNS = ("order", "red", "reminder", "problem", "raise", "assess")
+# With the SAVEPOINT and RELEASE of the sweep's transaction, and the cases' history (read, INSERT).
+# The assessment stage adds two: its own read of the cases not yet assigned, and the center's
+# coordinators (read once, only when a reminder or order concerns the center itself).
+SWEEP_QUERIES = 32
 
 
 def build(n: int, department, now) -> None:
@@ -35,6 +39,11 @@ def build(n: int, department, now) -> None:
             CaseFactory(state=State.HANDLING, risk_colour=RiskColour.BLUE, due_by=now + 2 * hour, **common)
         elif kind == "problem":
             CaseFactory(state=State.HANDLING, risk_colour=RiskColour.RED, is_problem=True, **common)
+        elif kind == "assess":
+            CaseFactory(
+                state=State.ASSESSING, proposed_colour=RiskColour.YELLOW, assess_by=now - hour,
+                center=department.center,
+            )  # fmt: skip
         else:
             case = CaseFactory(state=State.SUPERVISED, risk_colour=RiskColour.YELLOW, **common)
             SupervisionOrder.objects.create(
@@ -58,8 +67,10 @@ def wide_sqlite(monkeypatch):
         monkeypatch.setattr(connection.features, "max_query_params", limit)
 
 
-@pytest.mark.parametrize("n", [10, 100])
-def test_the_sweep_runs_a_constant_number_of_queries(n, department, liaison, duty_board, wide_sqlite):
+@pytest.mark.parametrize("n", [12, 120])
+def test_the_sweep_runs_a_constant_number_of_queries(
+    n, department, liaison, coordinator, duty_board, wide_sqlite
+):
     now = timezone.now()
     build(n, department, now)
     with CaptureQueriesContext(connection) as queries:
@@ -67,11 +78,11 @@ def test_the_sweep_runs_a_constant_number_of_queries(n, department, liaison, dut
     per = n // len(PATTERNS)
     assert result.as_dict() == {
         "reminders": per,
-        "orders": per,
+        "orders": 2 * per,  # order, assess
         "leader_orders": 3 * per,  # red, problem, raised
         "raised": per,
-        "supervised_cases": 3 * per,  # order, red (assigned) and problem (handling)
-        "notifications": per * (1 + 2 + 3 * 4),
+        "supervised_cases": 3 * per,  # order, red (assigned) and problem (handling); not assess
+        "notifications": per * (1 + 2 + 2 + 3 * 4),
     }
     assert len(queries) == SWEEP_QUERIES, "\n".join(q["sql"][:120] for q in queries.captured_queries)
     assert Reminder.objects.count() == per
@@ -79,14 +90,15 @@ def test_the_sweep_runs_a_constant_number_of_queries(n, department, liaison, dut
     assert SupervisionOrder.objects.filter(level=Level.LEADER).count() == 3 * per
     assert Case.objects.filter(state=State.SUPERVISED).count() == 4 * per
     assert CaseEvent.objects.filter(transition="supervise").count() == 3 * per
-    # The liaison on reminders; the liaison and the duty director on orders; both directors too
-    # on leader level.
+    # The liaison on reminders; the liaison (the coordinator for the center's own) and the duty
+    # director on orders; both directors too on leader level.
+    assert SupervisionOrder.objects.filter(department__isnull=True, stage="assess").count() == per
     assert Notification.objects.count() == result.notifications
 
 
-def test_a_second_sweep_finds_nothing_to_do(department, liaison):
+def test_a_second_sweep_finds_nothing_to_do(department, liaison, coordinator):
     now = timezone.now()
-    build(20, department, now)
+    build(24, department, now)
     deadline_sweep(now=now)
     counts = (Reminder.objects.count(), SupervisionOrder.objects.count(), Notification.objects.count())
     assert deadline_sweep(now=now).as_dict() == dict.fromkeys(
@@ -104,7 +116,7 @@ def test_rows_another_sweep_inserted_first_are_not_notified_again(department, li
     from supervision.services import sweep
 
     now = timezone.now()
-    build(5, department, now)
+    build(6, department, now)
     original = sweep._Sweep._insert_orders
 
     def racing(self, rows):
