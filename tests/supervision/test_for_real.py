@@ -41,7 +41,7 @@ def test_two_sweeps_at_once_never_duplicate(require_postgres, department, liaiso
     from supervision.services import sweep
 
     now = timezone.now()
-    build(50, department, now)
+    build(48, department, now)
     # Both runs read what is due before either writes: the database's unique constraints, not
     # a check in Python, must keep the second from inserting the same rows.
     both_have_read = threading.Barrier(2, timeout=30)
@@ -69,17 +69,18 @@ def test_two_sweeps_at_once_never_duplicate(require_postgres, department, liaiso
         thread.join(60)
     assert not errors and len(results) == 2
 
-    per = 50 // len(PATTERNS)
+    per = 48 // len(PATTERNS)
     assert sorted(r.reminders for r in results) == [0, per]
-    assert sorted(r.orders + r.leader_orders for r in results) == [0, 4 * per]
+    # order, assess (on the center), red, problem, raised
+    assert sorted(r.orders + r.leader_orders for r in results) == [0, 5 * per]
     assert sorted(r.notifications for r in results)[0] == 0
     assert Reminder.objects.count() == per
-    assert SupervisionOrder.objects.count() == per + 4 * per  # the ones built in, and the new ones
+    assert SupervisionOrder.objects.count() == per + 5 * per  # the ones built in, and the new ones
     assert SupervisionOrder.objects.filter(number__isnull=True).count() == 0
     numbers = list(
         SupervisionOrder.objects.filter(number__startswith="DB2026").values_list("number", flat=True)
     )
-    assert len(numbers) == len(set(numbers)) == 4 * per
+    assert len(numbers) == len(set(numbers)) == 5 * per
     assert CaseEvent.objects.filter(transition="supervise").count() == 3 * per
     assert set(Case.objects.filter(state=State.SUPERVISED).values_list("version", flat=True)) == {2, 1}
     assert Notification.objects.count() == max(r.notifications for r in results)
@@ -97,13 +98,14 @@ def _database_url() -> str:
 
 
 @pytest.mark.celery_worker
+@pytest.mark.real_time  # the worker process runs on the system clock: the cases are built on it too
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_process_runs_the_sweep_sent_through_redis(
     require_postgres, department, liaison, duty_board, tmp_path
 ):
     broker_url = redis_broker_url()
     now = timezone.now()
-    build(10, department, now)
+    build(12, department, now)
     queue = f"zongzhi-test-{uuid.uuid4().hex[:10]}"  # this test's own queue: no stray messages
     log = tmp_path / "worker.log"
     env = {
@@ -134,8 +136,8 @@ def test_a_worker_process_runs_the_sweep_sent_through_redis(
             worker.wait()
         flush(broker_url)
     output = log.read_text()
-    assert summary["orders"] == 2 and summary["leader_orders"] == 6, output
-    assert SupervisionOrder.objects.filter(issued_by=None).count() == 2 + 6 + 2  # 2 were built in
+    assert summary["orders"] == 4 and summary["leader_orders"] == 6, output  # 2 of the 4 on the center
+    assert SupervisionOrder.objects.filter(issued_by=None).count() == 4 + 6 + 2  # 2 were built in
     assert Case.objects.filter(state=State.SUPERVISED).count() == 8
     assert "supervision.tasks.sweep_deadlines" in output and "succeeded" in output
     assert worker.returncode is not None
