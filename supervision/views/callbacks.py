@@ -60,8 +60,7 @@ def callbacks(request):
             "mine": mine,
             "status": status,
             "statuses": Callback.Status.choices,
-            "can_sample": may_make_callbacks(request.user)
-            and not selectors.latest_round(default_month),
+            "can_sample": may_make_callbacks(request.user) and not selectors.latest_round(default_month),
             "default_month": default_month,
         },
     )

@@ -37,10 +37,13 @@ def test_the_task_runs_after_the_commit_with_its_arguments(django_capture_on_com
 
 
 def test_nothing_is_queued_when_the_transaction_rolls_back(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            enqueue_on_commit(record, 1)
-            raise RuntimeError("the write failed")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        enqueue_on_commit(record, 1)
+        raise RuntimeError("the write failed")
     assert callbacks == [] and RAN == []
 
 
@@ -60,9 +63,11 @@ def test_a_failing_publish_is_logged_not_raised(django_capture_on_commit_callbac
         def delay(self, *args, **kwargs):
             raise ConnectionError("broker unreachable")
 
-    with caplog.at_level(logging.ERROR, logger="common.tasks"):
-        with django_capture_on_commit_callbacks(execute=True):
-            enqueue_on_commit(Broken(), 42)
+    with (
+        caplog.at_level(logging.ERROR, logger="common.tasks"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        enqueue_on_commit(Broken(), 42)
     [entry] = [r for r in caplog.records if r.name == "common.tasks"]
     assert "tests.broken" in entry.getMessage() and "on_commit" in entry.getMessage()
     assert entry.exc_info[0] is ConnectionError
@@ -71,10 +76,9 @@ def test_a_failing_publish_is_logged_not_raised(django_capture_on_commit_callbac
 @pytest.mark.django_db(transaction=True)
 def test_a_dead_broker_after_commit_keeps_the_write(new_case, caplog):
     case = new_case()
-    with broker(DEAD_BROKER), caplog.at_level(logging.ERROR, logger="common.tasks"):
-        with transaction.atomic():
-            Case.objects.filter(pk=case.pk).update(title="仍然保存")
-            enqueue_on_commit(record, case.pk)
+    with broker(DEAD_BROKER), caplog.at_level(logging.ERROR, logger="common.tasks"), transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(title="仍然保存")
+        enqueue_on_commit(record, case.pk)
     assert Case.objects.get(pk=case.pk).title == "仍然保存"
     assert RAN == []
     assert any("on_commit" in r.getMessage() for r in caplog.records if r.name == "common.tasks")
