@@ -102,6 +102,9 @@ def may_make_callbacks(user) -> bool:
     return role_of(user) in CALLBACK_CALLER_ROLES
 
 
-def sees_callback_phone(user) -> bool:
-    """Return whether the user sees a called party's full phone number: the callers only."""
-    return may_make_callbacks(user)
+def sees_callback_phone(user, callback) -> bool:
+    """Return whether the user sees this callback's full phone: a caller, while the call is still to make.
+
+    Lists (page or API) always mask: a number is shown in full only for one callback at a time.
+    """
+    return may_make_callbacks(user) and callback.is_pending

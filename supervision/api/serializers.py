@@ -20,6 +20,7 @@ from cases.models import Rating, State
 from common.fields import mask_name
 
 from ..models import Callback, Level, OrderStatus, Reason, SupervisionOrder, SupervisionOrderEvent
+from ..permissions import sees_callback_phone
 from ..reports.present import FIGURE_RATE_KEYS
 
 TEXT_MAX = 5000
@@ -206,7 +207,11 @@ class CallbackSerializer(serializers.Serializer):
 
     def to_representation(self, callback: Callback) -> dict:
         case = callback.case
-        full_phone = self.context.get("full_phone", False)
+        # Lists mask every number; one callback shows it to whom the one rule allows.
+        user = self.context.get("user")
+        full_phone = (
+            not self.context.get("bulk", False) and user is not None and sees_callback_phone(user, callback)
+        )
         phone = callback.party.phone
         return {
             "id": callback.pk,

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from .views import (
+    CallbackDetailApi,
     CallbackListApi,
     CallbackResultApi,
     OrderDetailApi,
@@ -29,6 +30,7 @@ urlpatterns = [
         "supervision-orders/<str:number>/reject/", OrderRejectApi.as_view(), name="supervision-order-reject"
     ),
     path("callbacks/", CallbackListApi.as_view(), name="callback-list"),
+    path("callbacks/<int:id>/", CallbackDetailApi.as_view(), name="callback-detail"),
     path("callbacks/<int:id>/result/", CallbackResultApi.as_view(), name="callback-result"),
     path("reports/summary/", ReportSummaryApi.as_view(), name="report-summary"),
     path("reports/departments/<str:slug>/", ReportDepartmentApi.as_view(), name="report-department"),

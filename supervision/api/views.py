@@ -28,7 +28,6 @@ from ..permissions import (
     VERIFY_ROLES,
     may_issue_order,
     may_respond_to_order,
-    sees_callback_phone,
 )
 from ..reports import selectors as report_selectors
 from ..reports.periods import parse_period
@@ -261,13 +260,13 @@ class CallbackListApi(generics.GenericAPIView):
     @extend_schema(
         operation_id="callbacks_list",
         summary="结案回访",
-        description="研判督办专员和领导可查看；当事人电话仅对研判督办专员完整显示。",
+        description="研判督办专员和领导可查看；列表中当事人电话一律隐去中间数位，完整号码见单条回访。",
         responses={200: CallbackSerializer(many=True), **errors(400, 403, 404)},
     )
     def get(self, request):
         _require(request.user, CALLBACK_ROLES, _("只有研判督办专员和领导可以查看回访。"))
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        context = {"full_phone": sees_callback_phone(request.user)}
+        context = {"bulk": True}
         return self.get_paginated_response(CallbackSerializer(page, many=True, context=context).data)
 
 
@@ -298,7 +297,23 @@ class CallbackResultApi(APIView):
             note=data["note"],
         )
         callback = _callbacks().get(pk=callback.pk)
-        return Response(CallbackSerializer(callback, context={"full_phone": True}).data)
+        return Response(CallbackSerializer(callback, context={"user": request.user}).data)
+
+
+@extend_schema(tags=["supervision"], parameters=[CALLBACK_PARAMETER])
+class CallbackDetailApi(APIView):
+    @extend_schema(
+        operation_id="callbacks_retrieve",
+        summary="单条回访",
+        description="研判督办专员和领导可查看；待回访时研判督办专员可见当事人完整电话（与回访页面同一规则）。",
+        responses={200: CallbackSerializer, **errors(403, 404)},
+    )
+    def get(self, request, id: int):
+        _require(request.user, CALLBACK_ROLES, _("只有研判督办专员和领导可以查看回访。"))
+        callback = _callbacks().filter(pk=id).first() if id <= MAX_ID else None
+        if callback is None:
+            raise exceptions.NotFound(_("回访不存在。"))
+        return Response(CallbackSerializer(callback, context={"user": request.user}).data)
 
 
 # --- Reports --------------------------------------------------------------------------------------

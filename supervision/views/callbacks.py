@@ -17,7 +17,7 @@ from ..forms import (
     CallbackForm,
 )
 from ..models import Callback
-from ..permissions import CALLBACK_CALLER_ROLES, CALLBACK_ROLES, may_make_callbacks
+from ..permissions import CALLBACK_CALLER_ROLES, CALLBACK_ROLES, may_make_callbacks, sees_callback_phone
 from ..services import (
     callback_record,
     callback_round_sample,
@@ -125,7 +125,12 @@ def callback_detail(request, pk: int):
     return render(
         request,
         "supervision/callback_detail.html",
-        {"callback": callback, "form": form, "can_record": may_make_callbacks(request.user)},
+        {
+            "callback": callback,
+            "form": form,
+            "can_record": may_make_callbacks(request.user),
+            "show_phone": sees_callback_phone(request.user, callback),
+        },
         status=status,
     )
 

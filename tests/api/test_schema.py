@@ -33,6 +33,7 @@ def test_schema_is_valid_openapi_and_lists_every_endpoint(client):
         "/api/v1/supervision-orders/{number}/verify/": {"post"},
         "/api/v1/supervision-orders/{number}/reject/": {"post"},
         "/api/v1/callbacks/": {"get"},
+        "/api/v1/callbacks/{id}/": {"get"},
         "/api/v1/callbacks/{id}/result/": {"post"},
         "/api/v1/reports/summary/": {"get"},
         "/api/v1/reports/departments/{slug}/": {"get"},

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import RiskColour, State
@@ -261,10 +262,33 @@ def test_callback_list(api, callbacks):
     callbacks(month=dt.date(2026, 8, 1), n=1, start=2)
     body = api.coordinator.get(url("callbacks/")).json()
     assert [r["month"] for r in body["results"]] == ["2026-09", "2026-09", "2026-08"]
-    assert "*" not in body["results"][0]["party"]["phone"]
+    # A list masks every number, for the callers too (as the callbacks page does).
+    assert all("*" in r["party"]["phone"] for r in body["results"])
     assert len(api.coordinator.get(url("callbacks/?month=2026-08")).json()["results"]) == 1
     leader_rows = api.leader.get(url("callbacks/")).json()["results"]
     assert "*" in leader_rows[0]["party"]["phone"]
+
+
+def test_one_callback_shows_the_full_phone_to_its_callers_while_the_call_is_to_make(api, callbacks, client):
+    (callback,) = callbacks()
+    full = str(callback.party.phone)
+    detail = url(f"callbacks/{callback.pk}/")
+    assert api.coordinator.get(detail).json()["party"]["phone"] == full
+    assert "*" in api.leader.get(detail).json()["party"]["phone"]
+    assert api.liaison.get(detail).status_code == 403
+    assert api.coordinator.get(url("callbacks/99999999/")).status_code == 404
+    # The page applies the same rule to the same callback.
+    client.force_login(api.coordinator_user)
+    page = client.get(reverse("supervision:callback_detail", args=[callback.pk])).content.decode()
+    assert full in page
+    # Once answered, the number is masked everywhere, the answer's own response included.
+    answered = api.coordinator.post(
+        url(f"callbacks/{callback.pk}/result/"), {"reached": True, "rating": "satisfied"}
+    )
+    assert answered.status_code == 200 and "*" in answered.json()["party"]["phone"]
+    assert "*" in api.coordinator.get(detail).json()["party"]["phone"]
+    page = client.get(reverse("supervision:callback_detail", args=[callback.pk])).content.decode()
+    assert full not in page
 
 
 @pytest.mark.parametrize("who", ["liaison", "reception", "admin"])
