@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from cases import services as s
 from cases.models import Case, CaseEvent, Evaluation, HandlingRecord, Visit
-from departments.models import Center, Department, Service, ServicePackage
+from departments.deadlines import deadline_for
+from departments.models import Center, Department, Service, ServicePackage, Stage
 
 from .content import INSTRUCTIONS
 from .planning import Plan, plan_cases
@@ -199,6 +200,10 @@ def _date_back(driven_cases: list[_Driven]) -> None:
             value = getattr(case, name)
             if value is not None:
                 setattr(case, name, mapping.get(value, driven.event_times[-1]))
+        # The receipt's "assess by", from the planned intake time (the sweep watches it).
+        case.assess_by = deadline_for(
+            stage=Stage.ASSESS, colour=case.proposed_colour, start=case.created_at, category=case.category
+        )
         if case.assigned_at is not None:
             case.accept_by, case.due_by = s.assignment_deadlines(
                 case=case,
@@ -208,7 +213,9 @@ def _date_back(driven_cases: list[_Driven]) -> None:
             )
         cases.append(case)
     Case.objects.bulk_update(
-        cases, ["created_at", "updated_at", *CASE_TIME_FIELDS, "accept_by", "due_by"], batch_size=200
+        cases,
+        ["created_at", "updated_at", *CASE_TIME_FIELDS, "assess_by", "accept_by", "due_by"],
+        batch_size=200,
     )
 
 
