@@ -11,14 +11,13 @@ from .callbacks import (
 from .evaluations import evaluation_record
 from .orders import (
     allocate_order_numbers,
-    case_reopen_with_supervision,
     supervision_order_issue,
     supervision_order_reject,
     supervision_order_respond,
     supervision_order_verify,
 )
 from .sweep import SweepResult, deadline_sweep
-from .transitions import case_supervise_by_order, case_supervision_end
+from .transitions import case_reopen_with_supervision, case_supervise_by_order, case_supervision_end
 
 __all__ = [
     "SweepResult",

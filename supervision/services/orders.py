@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from cases.models import Case, State
-from cases.services import case_end_supervision, case_reopen, case_supervise
+from cases.services import case_end_supervision, case_supervise
 from common.exceptions import ConcurrentChange, InvalidTransition
 from departments.deadlines import deadline_for
 from departments.models import Department, Role, Stage
@@ -404,13 +404,3 @@ def supervision_order_reject(*, order: SupervisionOrder, actor, reason: str) -> 
         ]
     )
     return locked
-
-
-# --- Reopening a closed case under supervision ------------------------------------------------
-
-
-@transaction.atomic
-def case_reopen_with_supervision(*, case: Case, actor, reason: str) -> Case:
-    """Reopen a closed or evaluated case; it goes to supervised while any order on it is open."""
-    has_open_order = SupervisionOrder.objects.open().filter(case_id=case.pk).exists()
-    return case_reopen(case=case, actor=actor, reason=reason, supervised=has_open_order)

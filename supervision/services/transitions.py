@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cases.models import Case, State
-from cases.services import case_end_supervision
+from cases.services import case_end_supervision, case_reopen
 from common.exceptions import ConcurrentChange, InvalidTransition
 from departments.models import Department
 from departments.permissions import require_role
@@ -87,3 +87,10 @@ def case_supervision_end(*, case: Case, actor, note: str = "") -> Case:
     for order in orders:
         supervision_order_verify(order=order, actor=actor, note=note)
     return Case.objects.get(pk=locked.pk)
+
+
+@transaction.atomic
+def case_reopen_with_supervision(*, case: Case, actor, reason: str) -> Case:
+    """Reopen a closed or evaluated case; it goes to supervised while any order on it is open."""
+    has_open_order = SupervisionOrder.objects.open().filter(case_id=case.pk).exists()
+    return case_reopen(case=case, actor=actor, reason=reason, supervised=has_open_order)

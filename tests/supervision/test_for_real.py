@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_never_duplicate(require_postgres, department, liaison, duty_board, monkeypatch):
-    from supervision.services import sweep
+    from supervision.services.sweep import core as sweep
 
     now = timezone.now()
     build(48, department, now)

@@ -113,7 +113,7 @@ def test_a_second_sweep_finds_nothing_to_do(department, liaison, coordinator):
 
 def test_rows_another_sweep_inserted_first_are_not_notified_again(department, liaison, monkeypatch):
     """What a second worker sees when the first inserted the same order a moment before."""
-    from supervision.services import sweep
+    from supervision.services.sweep import core as sweep
 
     now = timezone.now()
     build(6, department, now)
