@@ -408,7 +408,7 @@ def export_child(kind: str, with_tracemalloc: bool):
     from django.db import connection
 
     from cases.models import Case
-    from supervision.reports import exports
+    from supervision.reports import exports, workbook
     from supervision.reports.periods import Period
 
     first = Case.objects.order_by("created_at").values_list("created_at", flat=True).first()
@@ -426,7 +426,7 @@ def export_child(kind: str, with_tracemalloc: bool):
         import tempfile
 
         with tempfile.TemporaryFile() as tmp:
-            exports.write_report(tmp, period=period, now=timezone.now())
+            workbook.write_report(tmp, period=period, now=timezone.now())
             size = tmp.tell()
         rows = Case.objects.count()
     else:
