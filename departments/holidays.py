@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from .models import CalendarDay
 
@@ -86,7 +87,8 @@ def parse_notice(text: str, *, year: int) -> list[NoticeDay]:
 def calendar_year_load(*, year: int, days: list[NoticeDay]) -> int:
     """Replace the year's calendar entries with the notice's days; return how many were written."""
     CalendarDay.objects.filter(date__year=year).delete()
-    CalendarDay.objects.bulk_create(
-        [CalendarDay(date=d.date, is_workday=d.is_workday, note=d.name) for d in days]
+    # With their history rows (bulk_create sends no save signal): who loaded the year is traceable.
+    bulk_create_with_history(
+        [CalendarDay(date=d.date, is_workday=d.is_workday, note=d.name) for d in days], CalendarDay
     )
     return len(days)

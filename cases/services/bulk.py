@@ -99,7 +99,7 @@ def _supervise(case_ids, *, actor, reasons, now, data_by_case, webhooks, notices
             for pk, state, _code, _colour, _slug in rows
         ]
     )
-    _record_history(supervised, actor=actor, reasons=reasons, now=now)
+    record_history(supervised, actor=actor, reasons=reasons, now=now)
     if notices:
         enqueue_on_commit(notify_case_events, [event.pk for event in events])
     # The caller's batch lends its subscriptions (read once per sweep); the base class's emit
@@ -128,7 +128,7 @@ def _supervise(case_ids, *, actor, reasons, now, data_by_case, webhooks, notices
     return supervised
 
 
-def _record_history(case_ids: list[int], *, actor, reasons: Mapping[int, str], now: dt.datetime) -> None:
+def record_history(case_ids: list[int], *, actor, reasons: Mapping[int, str], now: dt.datetime) -> None:
     """Write the cases' history rows in one INSERT (an UPDATE sends no save signal)."""
     history = getattr(Case, "history", None)
     if history is None:

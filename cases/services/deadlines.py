@@ -11,6 +11,7 @@ from departments.models import Stage
 from departments.workdays import years_without_data
 
 from ..models import OPEN_STATES, Case, CaseEvent, State
+from .bulk import record_history
 
 RECOMPUTE = "recompute_deadlines"
 FIELDS = ("assess_by", "accept_by", "due_by")
@@ -110,6 +111,13 @@ def case_deadlines_recompute(*, actor=None, now: dt.datetime | None = None) -> l
     if changed:
         Case.objects.bulk_update(changed, [*FIELDS, "deadlines_provisional", "version", "updated_at"])
         CaseEvent.objects.bulk_create(events)
+        # bulk_update sends no save signal: the history rows are written here, in one INSERT.
+        record_history(
+            [case.pk for case in changed],
+            actor=actor,
+            reasons=dict.fromkeys((case.pk for case in changed), RECOMPUTE),
+            now=now,
+        )
     return [event.case_id for event in events]
 
 

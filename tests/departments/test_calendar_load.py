@@ -112,6 +112,13 @@ def test_loading_the_year_recomputes_provisional_deadlines_with_an_event(provisi
     assert event.data["old"]["accept_by"] == dt.datetime(2027, 1, 6, tzinfo=SH).isoformat()
     assert event.data["new"]["accept_by"] == dt.datetime(2027, 1, 9, tzinfo=SH).isoformat()
     assert case_deadlines_recompute() == []  # nothing provisional is left
+    # Both writes are in the row history: the calendar's days and the case's new deadlines.
+    assert CalendarDay.history.filter(date=dt.date(2027, 1, 4), history_type="+").exists()
+    latest = provisional_case.history.order_by("-history_id").first()
+    assert (
+        latest.accept_by == dt.datetime(2027, 1, 9, tzinfo=SH)
+        and latest.history_change_reason == "recompute_deadlines"
+    )
 
 
 def test_the_case_page_marks_provisional_deadlines(client, coordinator, provisional_case):
