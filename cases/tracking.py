@@ -42,7 +42,7 @@ def verify_second_factor(
     if ratelimit.is_blocked(address=client_ip, code=case.code, by_key=by_key):
         return Verification.BLOCKED
     if by_key:
-        matched = secrets.compare_digest(key.encode(), case.tracking_key.encode())
+        matched = case.tracking_key_matches(key)
     else:
         matched = False
         for ending in case_phone_endings(case):  # compare with every party's, no early exit

@@ -1,5 +1,7 @@
 """The case (一案一码), its code sequence and its lifecycle state machine."""
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -185,6 +187,10 @@ class Case(FSMModelMixin, TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("tracking:case", args=[self.code])
+
+    def tracking_key_matches(self, key: str) -> bool:
+        """Return whether ``key`` is this case's receipt key (compared in constant time)."""
+        return secrets.compare_digest(str(key).encode(), self.tracking_key.encode())
 
     def tracking_url(self, *, with_key: bool = True) -> str:
         """Return the public link a party opens; with the key it is the receipt's QR link."""
