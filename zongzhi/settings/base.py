@@ -101,10 +101,11 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # psycopg 3 with Django's connection pool; the pool requires CONN_MAX_AGE = 0.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    # With a pool, Django 5.2 turns this into psycopg_pool's ``check=ConnectionPool.check_connection``:
-    # every connection is tried before it is handed out, so one left dead by a PostgreSQL restart
-    # is replaced instead of failing the request (without a pool: checked once per request).
-    # (``check`` cannot go in the pool options: Django already passes it.)
+    # With a pool this becomes psycopg_pool's ``check``: every connection is tried before it is handed
+    # out, so one left dead by a PostgreSQL restart is replaced instead of failing the request
+    # (without a pool: checked once per request). Django's backend, with a check that on the first
+    # dead connection checks all the idle ones at once (common/postgresql/base.py says why).
+    DATABASES["default"]["ENGINE"] = "common.postgresql"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})
     if env.bool("DATABASE_POOL", default=True):
