@@ -25,6 +25,8 @@ from tests.pgserver import PrivatePostgreSQL, free_port, require_server_binaries
 pytestmark = [pytest.mark.postgres, pytest.mark.real_time]
 
 ROOT = Path(__file__).resolve().parents[2]
+# One process with eight threads, like a small deployment: they share one pool.
+GUNICORN = ["--worker-class", "gthread", "--workers", "1", "--threads", "8", "--timeout", "120"]
 PASSWORD = "restart-test-Pa55word"
 SEED = f"""
 from departments.models import Role
@@ -124,8 +126,15 @@ def live_app(private_postgres):
     log = private_postgres.root / "gunicorn.log"
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "zongzhi.wsgi:application", "--bind", f"127.0.0.1:{port}"]
-            + ["--worker-class", "gthread", "--workers", "1", "--threads", "8", "--timeout", "120"],
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "zongzhi.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                *GUNICORN,
+            ],
             cwd=ROOT,
             env=environment,
             stdout=output,
