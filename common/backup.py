@@ -4,7 +4,7 @@ A backup is a folder ``backups/<timestamp>/`` holding the database (PostgreSQL: 
 custom format; SQLite: an online copy made with SQLite's backup API), ``media/`` (a copy of
 MEDIA_ROOT, the attachments) and ``manifest.json`` (row counts per table and a SHA-256 of every
 file). The dump holds what the database holds: personal data encrypted at rest stays ciphertext,
-so the keys (``ZONGZHI_PII_KEYS`` …) must be kept apart from the backups — see docs/dbfault.md.
+so the encryption keys must be kept apart from the backups — see docs/dbfault.md.
 """
 
 import hashlib
@@ -117,7 +117,20 @@ def backup_create(*, target_root: Path, using: str = "default", media_root: Path
         suffix += 1
         folder = Path(target_root) / f"{stamp}-{suffix}"
     partial = folder.with_name(folder.name + ".partial")
-    partial.mkdir(parents=True)
+    Path(target_root).mkdir(parents=True, exist_ok=True)
+    # Personal data: only the account that runs the backup may read it.
+    partial.mkdir(mode=0o700)
+    previous_umask = os.umask(0o077)
+    try:
+        _write_backup(partial, database, using, media_root)
+    finally:
+        os.umask(previous_umask)
+    # Only a complete backup gets its final name: a crash leaves a visible *.partial folder.
+    partial.rename(folder)
+    return folder
+
+
+def _write_backup(partial: Path, database: Database, using: str, media_root: Path) -> None:
     if database.engine == "postgresql":
         counts = _dump_postgresql(database, partial / PG_DUMP)
         database_file = PG_DUMP
@@ -134,9 +147,6 @@ def backup_create(*, target_root: Path, using: str = "default", media_root: Path
         "media": media_files,
     }
     (partial / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True))
-    # Only a complete backup gets its final name: a crash leaves a visible *.partial folder.
-    partial.rename(folder)
-    return folder
 
 
 def _dump_postgresql(database: Database, target: Path) -> dict[str, int]:
@@ -189,7 +199,7 @@ def _copy_sqlite(connection, target: Path) -> dict[str, int]:
 
 def _copy_media(media_root: Path, target: Path) -> dict[str, str]:
     """Copy the uploaded files; return their relative paths with their SHA-256."""
-    target.mkdir()
+    target.mkdir(mode=0o700)
     files = {}
     if not media_root.is_dir():
         return files
@@ -198,8 +208,10 @@ def _copy_media(media_root: Path, target: Path) -> dict[str, str]:
             continue
         relative = path.relative_to(media_root)
         destination = target / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, destination)
+        destination.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        shutil.copyfile(path, destination)  # the umask's 0600, not the source's mode
+        shutil.copystat(path, destination)
+        destination.chmod(0o600)
         files[relative.as_posix()] = sha256(destination)
     return files
 

@@ -2,6 +2,7 @@
 
 import json
 import sqlite3
+import stat
 import uuid
 
 import pytest
@@ -90,6 +91,9 @@ def test_a_backup_restores_every_case_party_event_and_attachment_into_an_empty_d
     manifest = json.loads((folder / MANIFEST).read_text())
     assert manifest["tables"]["cases_case"] == 3 and manifest["tables"]["cases_party"] == 6
     assert sorted(manifest["media"]) == sorted(files)
+    # Personal data: readable by the backup's owner only.
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(path.stat().st_mode) for path in folder.rglob("*") if path.is_file()} == {0o600}
 
     restored_media = tmp_path / "restored-media"
     assert rows_missing(restore_target)  # the target really is empty
