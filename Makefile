@@ -65,12 +65,13 @@ beat: setup
 	$(BIN)/celery -A zongzhi beat -l info
 
 # Database (pg_dump -Fc, or an online SQLite copy) + media + manifest into backups/<timestamp>/;
-# restore into an EMPTY database (DATABASE_URL) and MEDIA_ROOT. See docs/dbfault.md.
+# restore into an EMPTY database (DATABASE_URL) and MEDIA_ROOT. See docs/dbfault.md. No "setup":
+# cron runs these; they must never install anything.
 BACKUP_DIR ?= backups
-backup: setup
+backup:
 	$(BIN)/python manage.py backup --to $(BACKUP_DIR)
 
-restore: setup
+restore:
 	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=backups/<timestamp>"; exit 2; }
 	$(BIN)/python manage.py restore $(BACKUP)
 
