@@ -9,12 +9,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help setup system-deps run test lint fmt check messages worker beat bench clean vendor
+.PHONY: help setup system-deps run test lint fmt check messages worker beat bench clean vendor backup restore
 
 help:
 	@echo "make run    - set up, migrate, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - set up and run the whole test suite"
 	@echo "make lint / make fmt / make messages / make worker / make beat"
+	@echo "make backup / make restore BACKUP=backups/<timestamp>  (docs/dbfault.md)"
 
 # gettext compiles the translations; installed with apt when missing (we run as root on CI).
 system-deps:
@@ -62,6 +63,17 @@ worker: setup
 
 beat: setup
 	$(BIN)/celery -A zongzhi beat -l info
+
+# Database (pg_dump -Fc, or an online SQLite copy) + media + manifest into backups/<timestamp>/;
+# restore into an EMPTY database (DATABASE_URL) and MEDIA_ROOT. See docs/dbfault.md. No "setup":
+# cron runs these; they must never install anything.
+BACKUP_DIR ?= backups
+backup:
+	$(BIN)/python manage.py backup --to $(BACKUP_DIR)
+
+restore:
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=backups/<timestamp>"; exit 2; }
+	$(BIN)/python manage.py restore $(BACKUP)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

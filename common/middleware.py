@@ -1,4 +1,5 @@
-"""Refuse requests that carry a NUL character before any view reads them.
+"""Refuse requests that carry a NUL character before any view reads them; answer 503 while the
+database is unavailable.
 
 PostgreSQL cannot store U+0000 in text (the query fails, a 500), SQLite keeps it silently, and
 no person types one: a NUL in the path, the query string or a urlencoded form is a 400 — in the
@@ -6,12 +7,16 @@ API's error shape under ``/api/``, the 400 page elsewhere. Multipart bodies are 
 forms and serializers (whose text fields refuse NUL), so uploads are not parsed twice.
 """
 
+import logging
 from contextlib import suppress
 
 from django.core.exceptions import SuspiciousOperation
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from psycopg_pool import PoolTimeout
 
 NUL = "\x00"
 API_PREFIX = "/api/"
@@ -56,3 +61,56 @@ class RejectNulBytesMiddleware:
         request.path = request.path_info = request.path.replace(NUL, "")
         request.META["QUERY_STRING"] = ""
         return render(request, "400.html", {"message": message}, status=400)
+
+
+# --- The database is unavailable ---------------------------------------------------------------
+
+# What a request meets while PostgreSQL restarts or is unreachable: a connection that died under
+# it (OperationalError, InterfaceError) or no connection from the pool in time (PoolTimeout, a
+# psycopg OperationalError that Django's wrapper does not always see).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+# Seconds a client is asked to wait: about the time PostgreSQL takes to restart.
+RETRY_AFTER_SECONDS = 10
+
+logger = logging.getLogger("zongzhi.database")
+
+
+def database_unavailable_response(request):
+    """Return the 503 a client gets while the database cannot answer: JSON under /api/, a page elsewhere."""
+    message = _("系统暂时无法访问数据库，请稍后再试。")
+    if request.path_info.startswith(API_PREFIX):
+        body = {"error": {"code": "unavailable", "message": message, "fields": {}}}
+        response = JsonResponse(body, status=503, json_dumps_params={"ensure_ascii": False})
+    else:
+        # Rendered without the request: the context processors would query the database again.
+        html = render_to_string("503.html", {"message": message, "retry_after": RETRY_AFTER_SECONDS})
+        response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer 503 with Retry-After, not a 500, when a view (page or API) finds the database unavailable.
+
+    Errors raised outside views (a session saved after the view) reach ``common.views.server_error``,
+    the 500 handler, which gives the same answer.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DATABASE_UNAVAILABLE):
+            return None
+        logger.error(
+            "database unavailable: %s %s: %s",
+            request.method,
+            request.path_info,
+            exception.__class__.__name__,
+            exc_info=exception,
+        )
+        return database_unavailable_response(request)

@@ -16,3 +16,6 @@ urlpatterns = [
     path("api/", include("zongzhi.api_urls")),
     path("duty-board/", include("departments.urls")),
 ]
+
+# The 500 page, except while the database is unavailable: then a 503 with Retry-After.
+handler500 = "common.views.server_error"

@@ -27,6 +27,7 @@ SETTINGS_VARIABLES = (
     "DATABASE_POOL",
     "DATABASE_POOL_MIN",
     "DATABASE_POOL_MAX",
+    "DATABASE_POOL_TIMEOUT",
     "REDIS_URL",
     "CELERY_BROKER_URL",
     "EMAIL_URL",
@@ -50,6 +51,7 @@ print(json.dumps({
     "name": str(db["NAME"]),
     "pool": db.get("OPTIONS", {}).get("pool"),
     "conn_max_age": db.get("CONN_MAX_AGE"),
+    "conn_health_checks": db.get("CONN_HEALTH_CHECKS"),
     "always_eager": settings.CELERY_TASK_ALWAYS_EAGER,
     "eager_propagates": settings.CELERY_TASK_EAGER_PROPAGATES,
     "app_always_eager": app.conf.task_always_eager,
@@ -198,16 +200,20 @@ def test_embedded_default_is_sqlite_with_eager_celery():
 
 def test_database_url_switches_to_postgresql_with_the_pool():
     probe = _probe(DATABASE_URL="postgres://zongzhi:secret@db.example:5432/zongzhi")
-    assert probe["engine"] == "django.db.backends.postgresql"
+    assert probe["engine"] == "common.postgresql"  # Django's backend with a pool that purges dead connections
     assert probe["name"] == "zongzhi"
     assert probe["pool"] == {"min_size": 2, "max_size": 20, "timeout": 10}
     assert probe["conn_max_age"] == 0  # Django's pool refuses persistent connections
+    # Django 5.2 passes check=ConnectionPool.check_connection to the pool: no dead connection handed out.
+    assert probe["conn_health_checks"] is True
     assert probe["always_eager"] is True  # the database alone does not bring a broker
 
 
 def test_database_pool_can_be_sized_or_turned_off():
     sized = _probe(DATABASE_URL="postgres://u@db/zongzhi", DATABASE_POOL_MIN="1", DATABASE_POOL_MAX="5")
     assert sized["pool"] == {"min_size": 1, "max_size": 5, "timeout": 10}
+    waiting = _probe(DATABASE_URL="postgres://u@db/zongzhi", DATABASE_POOL_TIMEOUT="2.5")
+    assert waiting["pool"]["timeout"] == 2.5
     off = _probe(DATABASE_URL="postgres://u@db/zongzhi", DATABASE_POOL="false")
     assert off["pool"] is None
     assert off["conn_max_age"] == 0

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "common.middleware.RejectNulBytesMiddleware",
+    # Its process_exception turns a view's "database unavailable" into a 503 (pages and the API).
+    "common.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -99,12 +101,19 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # psycopg 3 with Django's connection pool; the pool requires CONN_MAX_AGE = 0.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # With a pool this becomes psycopg_pool's ``check``: every connection is tried before it is handed
+    # out, so one left dead by a PostgreSQL restart is replaced instead of failing the request
+    # (without a pool: checked once per request). Django's backend, with a check that on the first
+    # dead connection checks all the idle ones at once (common/postgresql/base.py says why).
+    DATABASES["default"]["ENGINE"] = "common.postgresql"
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})
     if env.bool("DATABASE_POOL", default=True):
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": env.int("DATABASE_POOL_MIN", default=2),
             "max_size": env.int("DATABASE_POOL_MAX", default=20),
-            "timeout": 10,
+            # Seconds a request waits for a connection before it is answered 503 (common.middleware).
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
         }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a writer instead of failing at once; SQLite serialises writes.
