@@ -58,3 +58,19 @@ def test_any_new_sheet_of_the_safe_workbook_quotes_text_and_keeps_numbers():
         ("d", dt.datetime(2026, 11, 18, 10, 0)),
     ]
     assert read.freeze_panes == "A2"
+
+
+def test_no_module_writes_a_spreadsheet_around_the_rule():
+    """CSV and xlsx are written through CsvLines and SafeWorkbook only (a new export cannot forget)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    writer = re.compile(r"csv\.(writer|DictWriter)\(|\bWorkbook\(|xlsxwriter|DictWriter\(")
+    offenders = [
+        str(path.relative_to(root))
+        for app in ("cases", "common", "departments", "integrations", "supervision", "demo", "zongzhi")
+        for path in (root / app).rglob("*.py")
+        if path.name != "spreadsheets.py" and writer.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
