@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.exceptions import DomainError
@@ -62,6 +63,7 @@ def _apply_service_errors(exc: ValidationError, form, formset) -> None:
 
 @role_required(*INTAKE_ROLES)
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters()  # error reports never show the numbers typed
 def intake(request):
     """Record a matter at the desk, or a return visit on one of the person's open cases."""
     if request.method == "POST":
@@ -122,6 +124,7 @@ def intake(request):
 
 @role_required(*INTAKE_ROLES)
 @require_POST
+@sensitive_post_parameters()  # error reports never show the numbers typed
 def intake_lookup(request):
     """The repeat-visit check (htmx POST): open cases and visits in 90 days of the people typed so far."""
     phones = [v for k, v in request.POST.items() if re.fullmatch(r"parties-\d+-phone", k) and v.strip()]
@@ -188,6 +191,7 @@ def receipt(request, code: str):
 
 @role_required(*SEARCH_ROLES)
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters()  # error reports never show the numbers typed
 def search(request):
     """Find a case by code, phone, ID number or name; personal data is masked in the results.
 

@@ -99,3 +99,13 @@ def test_the_intake_page_posts_the_repeat_visit_check_with_its_csrf_token(recept
     assert client.post(url, {"parties-0-phone": PHONE}).status_code == 403  # no token
     response = client.post(url, {"parties-0-phone": PHONE, "csrfmiddlewaretoken": token})
     assert f'data-code="{assigned.code}"' in response.content.decode()
+
+
+@pytest.mark.parametrize("url_name", ["cases:intake", "cases:intake_lookup", "cases:search"])
+def test_error_reports_hide_the_numbers_posted(client, reception, center, url_name):
+    from django.views.debug import SafeExceptionReporterFilter
+
+    client.force_login(reception)
+    response = client.post(reverse(url_name), {"parties-0-phone": PHONE, "q": ID_NUMBER})
+    shown = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
+    assert PHONE not in str(shown) and ID_NUMBER not in str(shown)
