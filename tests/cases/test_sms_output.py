@@ -3,6 +3,8 @@
 import json
 import re
 
+import pytest
+
 from cases.services import case_accept, case_assign, case_close, case_start_assessment, case_submit_result
 
 PHONE = "13812345678"  # the applicant's mobile in tests/conftest.py PARTIES
@@ -72,3 +74,18 @@ def test_the_gateway_still_gets_the_full_message(monkeypatch, settings):
     settings.ZONGZHI_SMS_GATEWAY_URL = "https://sms.example/send"
     sms.HttpGatewaySmsBackend().send(PHONE, "查询 https://x.example/t/1/?k=secretkey")
     assert sent == {"phone": PHONE, "text": "查询 https://x.example/t/1/?k=secretkey"}
+
+
+@pytest.mark.parametrize(
+    ("phone", "shown"),
+    [(PHONE, "138****5678"), ("138-1234-5678", "138****5678"), ("+86 138 1234 5678", "+86*******5678")],
+)
+def test_the_console_backend_alone_masks_and_redacts(capsys, phone, shown):
+    from cases.sms import ConsoleSmsBackend
+
+    ConsoleSmsBackend().send(
+        phone, "【综治中心】请评价：https://zz.example/t/42092120261118001/?k=SeCrEtKeY123"
+    )
+    assert capsys.readouterr().out == (
+        f"[SMS to {shown}] 【综治中心】请评价：https://zz.example/t/42092120261118001/?k=[redacted]\n"
+    )
