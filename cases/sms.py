@@ -4,6 +4,10 @@
 backend appends to ``ZONGZHI_SMS_FILE_PATH``, the HTTP gateway backend POSTs JSON to
 ``ZONGZHI_SMS_GATEWAY_URL`` with ``ZONGZHI_SMS_GATEWAY_TOKEN``. Every message is logged per
 case in :class:`cases.models.SmsMessage` whatever the backend answered.
+
+The console and file backends deliver nothing: what they print or append is a log, so the phone
+is masked and the tracking link's key redacted (:func:`common.redact.redact`). Only the gateway
+(and the tests' memory backend) receives the message as the party will read it.
 """
 
 import json
@@ -15,6 +19,9 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from common.fields import KIND_PHONE, mask, normalize
+from common.redact import redact
 
 
 class SmsError(Exception):
@@ -28,10 +35,16 @@ class BaseSmsBackend:
         raise NotImplementedError  # pragma: no cover - the interface
 
 
+def _for_log(phone: str, body: str) -> tuple[str, str]:
+    """Return the phone masked and the body redacted, for a backend that only logs."""
+    return mask(KIND_PHONE, normalize(KIND_PHONE, phone)), redact(body)
+
+
 class ConsoleSmsBackend(BaseSmsBackend):
     name = "console"
 
     def send(self, phone: str, body: str) -> None:
+        phone, body = _for_log(phone, body)
         sys.stdout.write(f"[SMS to {phone}] {body}\n")
 
 
@@ -49,6 +62,7 @@ class FileSmsBackend(BaseSmsBackend):
     name = "file"
 
     def send(self, phone: str, body: str) -> None:
+        phone, body = _for_log(phone, body)
         path = Path(settings.ZONGZHI_SMS_FILE_PATH)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as outbox:

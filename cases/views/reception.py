@@ -1,4 +1,9 @@
-"""Reception-hall pages: intake (受理登记), the repeat-visit check, the receipt, case search."""
+"""Reception-hall pages: intake (受理登记), the repeat-visit check, the receipt, case search.
+
+The repeat-visit check and the case search take phone and ID numbers: they read them from a
+POST body only, never from the query string, which web servers and proxies write to their
+access logs.
+"""
 
 import re
 
@@ -10,7 +15,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from common.exceptions import DomainError
 from common.fields import KIND_ID_NUMBER, KIND_PHONE, normalize
@@ -57,6 +63,7 @@ def _apply_service_errors(exc: ValidationError, form, formset) -> None:
 
 @role_required(*INTAKE_ROLES)
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters()  # error reports never show the numbers typed
 def intake(request):
     """Record a matter at the desk, or a return visit on one of the person's open cases."""
     if request.method == "POST":
@@ -116,12 +123,13 @@ def intake(request):
 
 
 @role_required(*INTAKE_ROLES)
-@require_GET
+@require_POST
+@sensitive_post_parameters()  # error reports never show the numbers typed
 def intake_lookup(request):
-    """The repeat-visit check (htmx): open cases and visits in 90 days of the people typed so far."""
-    phones = [v for k, v in request.GET.items() if re.fullmatch(r"parties-\d+-phone", k) and v.strip()]
+    """The repeat-visit check (htmx POST): open cases and visits in 90 days of the people typed so far."""
+    phones = [v for k, v in request.POST.items() if re.fullmatch(r"parties-\d+-phone", k) and v.strip()]
     id_numbers = [
-        v for k, v in request.GET.items() if re.fullmatch(r"parties-\d+-id_number", k) and v.strip()
+        v for k, v in request.POST.items() if re.fullmatch(r"parties-\d+-id_number", k) and v.strip()
     ]
     people = []
     now = timezone.now()
@@ -182,10 +190,17 @@ def receipt(request, code: str):
 
 
 @role_required(*SEARCH_ROLES)
-@require_GET
+@require_http_methods(["GET", "POST"])
+@sensitive_post_parameters()  # error reports never show the numbers typed
 def search(request):
-    """Find a case by code, phone, ID number or name; personal data is masked in the results."""
-    form = CaseSearchForm(request.GET or None)
+    """Find a case by code, phone, ID number or name; personal data is masked in the results.
+
+    The query comes in a POST body. A query string (an old bookmark's ``?q=``) is not searched:
+    it is dropped by a redirect, so the number stays out of the browser's history and the page.
+    """
+    if request.method == "GET" and request.GET:
+        return redirect("cases:search")
+    form = CaseSearchForm(request.POST if request.method == "POST" else None)
     results = None
     if form.is_valid() and form.cleaned_data["q"]:
         results = case_search(user=request.user, query=form.cleaned_data["q"])

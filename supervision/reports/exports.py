@@ -1,10 +1,10 @@
 """The case ledger (台账): its columns and values, and a streamed CSV of it.
 
 Memory stays flat however many rows: the ledger rows come from a server-side cursor in chunks,
-and the CSV is produced row by row while it is sent.
+and the CSV is produced row by row while it is sent, every cell through the one formula rule
+(:mod:`common.spreadsheets`).
 """
 
-import csv
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from cases.codes import display_code
 from cases.models import Category, RiskColour, Source, State
+from common.spreadsheets import CsvLines
 
 from . import selectors
 from .periods import Period
@@ -139,16 +140,9 @@ def ledger_values(rows: Iterable[tuple]) -> Iterator[list]:
 # --- CSV ------------------------------------------------------------------------------------------
 
 
-class _Echo:
-    """A file-like object whose write returns the line instead of storing it."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def ledger_csv(period: Period, *, department=None) -> Iterator[str]:
     """Yield the ledger as CSV lines, a BOM first so Excel reads the UTF-8 Chinese correctly."""
-    writer = csv.writer(_Echo())
+    writer = CsvLines()
     yield UTF8_BOM + writer.writerow([c.header for c in ledger_columns()])
     for values in ledger_values(selectors.ledger_rows(period.start, period.end, department=department)):
         yield writer.writerow(

@@ -1,7 +1,8 @@
 """The monthly report as an xlsx workbook: one sheet per table, Chinese headers, frozen header rows.
 
 Written with openpyxl in write-only mode (each sheet streams to a temporary file, strings are
-inline), so memory stays flat however many rows.
+inline), so memory stays flat however many rows. Every sheet is a
+:class:`common.spreadsheets.SafeSheet`: no text a party or an administrator typed becomes a formula.
 """
 
 import datetime as dt
@@ -9,13 +10,13 @@ from collections.abc import Iterable, Iterator
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from cases.codes import display_code
 from cases.models import Rating, RiskColour, State
+from common.spreadsheets import SafeWorkbook
 
 from ..models import Callback, Level, OrderStatus, Reason
 from ..models.reports import ReportThresholds
@@ -45,7 +46,7 @@ class _Sheets:
     header_alignment = Alignment(vertical="center", wrap_text=True)
 
     def __init__(self):
-        self.workbook = Workbook(write_only=True)
+        self.workbook = SafeWorkbook()
 
     def add(self, title: str, columns: list[Column], rows: Iterable[list]) -> None:
         sheet = self.workbook.create_sheet(title)

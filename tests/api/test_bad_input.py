@@ -163,7 +163,11 @@ def test_nul_in_a_form_body_of_the_api_is_400(api, case_in):
 
 def test_intake_lookup_page_with_nul_is_the_400_page(client, reception):
     client.force_login(reception)
-    response = client.get(reverse("cases:intake_lookup") + "?parties-0-phone=%00")
+    response = client.post(  # urlencoded, as htmx posts it
+        reverse("cases:intake_lookup"),
+        "parties-0-phone=%00",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 400
     assert "请求有误" in response.content.decode()
     assert "空字符" in response.content.decode()

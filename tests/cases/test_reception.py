@@ -115,7 +115,7 @@ def test_the_repeat_visit_check_lists_open_cases_and_counts(client, reception, c
             center=center,
         )
     client.force_login(reception)
-    response = client.get(reverse("cases:intake_lookup"), {"parties-0-phone": "139 0000 1111"})
+    response = client.post(reverse("cases:intake_lookup"), {"parties-0-phone": "139 0000 1111"})
     html = response.content.decode()
     assert response.status_code == 200
     assert html.count("choose-visit") == 2
@@ -207,7 +207,7 @@ def test_search_by_code_phone_id_and_name_masks_personal_data(client, reception,
         "张三",
         "拖欠工资",
     ]:
-        response = client.get(reverse("cases:search"), {"q": query})
+        response = client.post(reverse("cases:search"), {"q": query})
         html = response.content.decode()
         html = html[html.index('id="search-results"') :]  # the results, not the echoed query
         assert case.code_display in html, query

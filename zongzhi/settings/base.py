@@ -280,13 +280,33 @@ ZONGZHI_ATTACHMENT_MAX_FILES = env.int("ZONGZHI_ATTACHMENT_MAX_FILES", default=1
 ZONGZHI_WEBHOOK_TIMEOUT = env.float("ZONGZHI_WEBHOOK_TIMEOUT", default=5.0)
 ZONGZHI_WEBHOOK_RETRY_BUDGET = env.int("ZONGZHI_WEBHOOK_RETRY_BUDGET", default=60 * 60)
 
+# Every handler masks phone and ID numbers and drops secret keys (common.redact); runserver's
+# request lines (django.server) get the same filter, since they carry query strings.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact": {"()": "common.redact.RedactingFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
 
 # Serve static files straight from the apps and static/ while developing (no collectstatic needed).
