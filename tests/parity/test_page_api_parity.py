@@ -425,3 +425,37 @@ def test_an_address_that_guessed_too_often_at_one_code_still_opens_others_on_bot
         REMOTE_ADDR=guesser,
     )
     assert page.status_code == 302 and api.status_code == 200
+
+
+# --- Tracking: the closing evaluation belongs to the applicant side -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("digits", "may"), [("5678", True), ("4567", False)], ids=["applicant", "respondent"]
+)
+def test_page_and_api_agree_on_who_may_evaluate(case_in, digits, may):
+    page_case, api_case = case_in(State.CLOSED), case_in(State.CLOSED)
+    page_client = Client()
+    assert (
+        page_client.post(reverse("tracking:verify", args=[page_case.code]), {"last4": digits}).status_code
+        == 302
+    )
+    page_form = reverse("supervision:public_evaluate", args=[page_case.code])
+    shown = page_form in page_client.get(reverse("tracking:case", args=[page_case.code])).content.decode()
+    verified = APIClient().post(
+        f"/api/v1/public/cases/{api_case.code}/verify/", {"phone_last4": digits}, format="json"
+    )
+    assert shown is verified.json()["can_evaluate"] is may
+
+    page = page_client.post(page_form, {"rating": "dissatisfied"})
+    api = APIClient().post(
+        f"/api/v1/public/cases/{api_case.code}/evaluation/",
+        {"phone_last4": digits, "rating": "dissatisfied"},
+        format="json",
+    )
+    assert (page.status_code, api.status_code) == ((302, 201) if may else (403, 403))
+    for case in (page_case, api_case):
+        case = Case.objects.get(pk=case.pk)
+        assert case.state == (State.EVALUATED if may else State.CLOSED)
+        assert SupervisionOrder.objects.filter(case=case, reason=Reason.BAD_EVALUATION).count() == int(may)
+        assert list(case.evaluations.values_list("party__role", flat=True)) == (["applicant"] if may else [])
