@@ -326,12 +326,14 @@ def case_evaluate(
             party, applicant_side=applicant_side
         ):
             raise EvaluationForbidden()
+    if actor is None and party is not None:
+        # Each applicant once: under the case's lock, so a double click records one evaluation.
         locked = (
             Case.objects.select_for_update(of=("self",)).select_related("lead_department").get(pk=case.pk)
         )
         if locked.state in (State.CLOSED, State.EVALUATED) and party_evaluation(locked, party_id=party_id):
             raise AlreadyEvaluated()
-        if locked.state == State.EVALUATED and party is not None:
+        if locked.state == State.EVALUATED:
             # Another applicant evaluated first: this one is recorded beside it, no transition.
             evaluation = Evaluation.objects.create(
                 case=locked, rating=rating, comment=comment, channel=channel, party=party
