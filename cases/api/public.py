@@ -1,10 +1,10 @@
 """The parties' public API: no account, throttled, never a party's personal data.
 
-The code alone shows the stage and dates. The receipt's QR key or the last four digits of a
-party's phone add the handling (department, deadline, public records, supervision) and, once
-the case is closed, the evaluation. The second factor is checked by :mod:`cases.tracking`, the
-same check as the tracking pages make: after five failures, every attempt by phone digits
-answers 429 for a while; the key is held back only by its own address's failures.
+The code alone shows the stage and dates (never-seen codes counted per address). The receipt's
+QR key or the last four digits of a party's phone add the handling (department, deadline, public
+records, supervision) and, once the case is closed, the applicant side's evaluation. The second
+factor is checked by :mod:`cases.tracking`, the same check as the tracking pages make: five
+guesses at a code's digits are checked per 15 minutes, then 429; a valid key is never refused.
 """
 
 import unicodedata
@@ -255,8 +255,8 @@ class PublicVerifyApi(PublicApiView):
         summary="公开查询：验证后查看办理情况",
         description=(
             "提供手机号后四位或二维码密钥之一。返回牵头单位、期限、公开的办理记录、督办状态和结果；"
-            "不含当事人信息。同一地址或案件验证失败 5 次后 15 分钟内一律返回 429；"
-            "持二维码密钥者只受本地址失败次数限制，与查询页面相同。"
+            "不含当事人信息。同一案件的手机号后四位 15 分钟内只核对 5 次、每天 20 次，之后返回 429；"
+            "有效的二维码密钥从不被拒绝，与查询页面相同。"
         ),
         request=SecondFactorSerializer,
         responses={200: VerifiedCaseSerializer, **errors(400, 403, 404, 429)},

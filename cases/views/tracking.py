@@ -2,10 +2,11 @@
 
 The code alone (it is sequential, so no secret) shows the stage and dates, nothing else. A second
 factor, the key inside the receipt's QR (``?k=``) or the last four digits of any party's phone,
-is remembered in the session for a while and adds the lead department, the deadline, the public
-handling records, supervision, the result and, once closed, the evaluation form (which posts to
-``supervision:public_evaluate``). The second factor is checked by :mod:`cases.tracking`, as the
-public API checks it.
+is remembered in the session for a while, with whose it was, and adds the lead department, the
+deadline, the public handling records, supervision, the result and, once closed, for the
+applicant side, the evaluation form (which posts to ``supervision:public_evaluate``). The second
+factor is checked by :mod:`cases.tracking`, as the public API checks it; stage-only pages of codes
+this browser never verified are counted per address (:func:`cases.ratelimit.reserve_code_view`).
 """
 
 import re

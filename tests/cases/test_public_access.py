@@ -107,7 +107,7 @@ def test_respondents_digits_show_progress_but_cannot_evaluate_on_the_page(case_i
 
     refused = respondent.post(evaluate_url(case), {"rating": "satisfied"})
     assert refused.status_code == 403
-    assert "结案评价由申请人一方作出" in refused.content.decode()
+    assert "结案评价由申请人一方作出。您可以查看办理进度和结果，但不能评价。" in refused.content.decode()
     case.refresh_from_db()
     assert case.state == State.CLOSED
     assert not Evaluation.objects.filter(case=case).exists()
