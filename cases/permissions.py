@@ -130,3 +130,16 @@ def may_print_receipt(user) -> bool:
 def may_take_in(user) -> bool:
     """Return whether the user may record a matter at the desk (受理)."""
     return role_of(user) in INTAKE_ROLES
+
+
+def party_may_evaluate(party, *, applicant_side: bool) -> bool:
+    """Return whether the party who verified on the tracking page may give the closing evaluation.
+
+    The evaluation belongs to the applicant side: an applicant's phone digits, or the receipt's
+    key (``party`` None when the case has no applicant party, then ``applicant_side`` decides).
+    """
+    from .models import Party
+
+    if party is None:
+        return applicant_side
+    return party.role == Party.Role.APPLICANT

@@ -1,19 +1,29 @@
-"""Failed tracking verifications, counted in the cache per client address and per case code.
+"""Counted public access: tracking verifications and never-seen codes, per case code and address.
 
 A party proves they hold a case with the receipt's QR key or the last four digits of a phone
-number: four digits are guessable, so failures are counted in a fixed window (by default 5 per
-15 minutes) under two keys, the client's address and the case code. Once either count is
-reached, every further attempt is refused, a correct one included, until the window ends.
-Counting uses ``cache.add`` + ``cache.incr``, atomic on Redis, so parallel guesses cannot
-slip past the limit.
+number. Four digits are guessable, so each guess *reserves* an attempt before it is checked:
+``cache.add`` starts a window's count, ``cache.incr`` (atomic on Redis) takes the next number,
+and a number past the limit is refused unchecked and handed back. So, whatever the concurrency,
+at most 5 guesses per 15 minutes and 20 per day are ever checked for one code; a correct guess
+hands its attempt back. The client's address has its own count only as a much higher ceiling
+(100 per 15 minutes by default): behind a reverse proxy many parties may share one address.
+
+The receipt's key is 96 random bits: nobody guesses it, so a valid key is always checked and
+accepted, whoever failed before; a wrong key counts against the address's ceiling only.
+
+Separately, the stage-only page of a code this browser has not verified is counted per address
+(:func:`reserve_code_view`): distinct codes per hour, so the sequential codes cannot be walked.
 """
 
+import contextlib
+import dataclasses
 import ipaddress
 
 from django.conf import settings
 from django.core.cache import cache
 
 _PREFIX = "zongzhi:tracking:failures"
+_VIEWS_PREFIX = "zongzhi:tracking:views"
 
 
 def max_failures() -> int:
@@ -22,6 +32,22 @@ def max_failures() -> int:
 
 def window_seconds() -> int:
     return settings.ZONGZHI_TRACKING_WINDOW_SECONDS
+
+
+def max_daily_failures() -> int:
+    return settings.ZONGZHI_TRACKING_MAX_DAILY_FAILURES
+
+
+def max_address_failures() -> int:
+    return settings.ZONGZHI_TRACKING_MAX_ADDRESS_FAILURES
+
+
+def max_codes_viewed() -> int:
+    return settings.ZONGZHI_TRACKING_MAX_CODES_VIEWED
+
+
+def codes_viewed_window_seconds() -> int:
+    return settings.ZONGZHI_TRACKING_CODES_VIEWED_WINDOW_SECONDS
 
 
 def client_address(request) -> str:
@@ -49,39 +75,97 @@ def client_address(request) -> str:
     return str(ip)
 
 
-def max_daily_failures() -> int:
-    return settings.ZONGZHI_TRACKING_MAX_DAILY_FAILURES
+# --- Atomic counts ------------------------------------------------------------------------------
 
 
-def _windows(*, address: str, code: str, by_key: bool = False) -> list[tuple[str, int, int]]:
-    """(cache key, limit, window seconds) for each count that applies.
-
-    Guessing four digits from many addresses is slowed by the per-code counts (15 minutes, and a
-    day). The receipt's key is 96 random bits: nobody guesses it, so a party holding it is held
-    back only by their own address's count, never locked out by strangers' guesses at the code.
-    """
-    windows = [(f"{_PREFIX}:ip:{address}", max_failures(), window_seconds())]
-    if not by_key:
-        windows += [
-            (f"{_PREFIX}:code:{code}", max_failures(), window_seconds()),
-            (f"{_PREFIX}:code-day:{code}", max_daily_failures(), 24 * 60 * 60),
-        ]
-    return windows
-
-
-def is_blocked(*, address: str, code: str, by_key: bool = False) -> bool:
-    """Return whether the address or the case code has used up its failures in this window."""
-    windows = _windows(address=address, code=code, by_key=by_key)
-    counts = cache.get_many([key for key, _limit, _window in windows])
-    return any(int(counts.get(key, 0)) >= limit for key, limit, _window in windows)
-
-
-def record_failure(*, address: str, code: str) -> None:
-    """Count one failed verification against the address and the case code."""
-    for key, _limit, window in _windows(address=address, code=code):
-        # add() starts the window only if no count exists; incr() keeps the key's expiry.
+def _take(key: str, window: int) -> int:
+    """Add one to the count under ``key`` (a new window of ``window`` seconds if none); return it."""
+    while True:
+        # add() starts the window only if no count exists; incr() is atomic and keeps the expiry.
         cache.add(key, 0, timeout=window)
         try:
-            cache.incr(key)
-        except ValueError:  # the key expired between add() and incr(): a new window
-            cache.add(key, 1, timeout=window)
+            return cache.incr(key)
+        except ValueError:  # the key expired between add() and incr(): start again
+            continue
+
+
+def _give_back(key: str) -> None:
+    with contextlib.suppress(ValueError):  # the window ended meanwhile: nothing to give back
+        cache.decr(key)
+
+
+def _address_key(address: str) -> str:
+    return f"{_PREFIX}:ip:{address}"
+
+
+def _code_windows(code: str) -> list[tuple[str, int, int]]:
+    """(cache key, limit, window seconds) of a code's counts, the 15-minute one first."""
+    return [
+        (f"{_PREFIX}:code:{code}", max_failures(), window_seconds()),
+        (f"{_PREFIX}:code-day:{code}", max_daily_failures(), 24 * 60 * 60),
+    ]
+
+
+@dataclasses.dataclass
+class Reservation:
+    """The attempt a guess holds in each count until it is known to have failed or succeeded."""
+
+    keys: list[str]
+
+    def give_back(self) -> None:
+        """Hand the attempt back: the guess was right (or never checked)."""
+        for key in self.keys:
+            _give_back(key)
+        self.keys = []
+
+
+def reserve_guess(*, address: str, code: str) -> Reservation | None:
+    """Reserve one phone-digit guess at ``code`` from ``address``; None when a limit is reached.
+
+    The code's counts come first, then the address's ceiling. A refused guess hands back what it
+    took, so the counts hold exactly the guesses that were (or are being) checked.
+    """
+    taken: list[str] = []
+    windows = [*_code_windows(code), (_address_key(address), max_address_failures(), window_seconds())]
+    for key, limit, window in windows:
+        taken.append(key)
+        if _take(key, window) > limit:
+            Reservation(taken).give_back()
+            return None
+    return Reservation(taken)
+
+
+def record_wrong_key(*, address: str) -> bool:
+    """Count a wrong QR key against the address's ceiling; return whether it is now passed."""
+    key = _address_key(address)
+    if _take(key, window_seconds()) > max_address_failures():
+        _give_back(key)
+        return True
+    return False
+
+
+def failures(*, code: str = "", address: str = "") -> int:
+    """Return the current 15-minute count of a code or an address (for tests and the admin)."""
+    key = _code_windows(code)[0][0] if code else _address_key(address)
+    return int(cache.get(key, 0))
+
+
+# --- Never-seen codes -----------------------------------------------------------------------------
+
+
+def reserve_code_view(*, address: str, code: str) -> bool:
+    """Count ``code`` among the distinct codes ``address`` opened unverified; False past the limit.
+
+    Opening the same code again within the window does not count again. A refused code is not
+    remembered, so it stays refused until the window ends.
+    """
+    window = codes_viewed_window_seconds()
+    seen_key = f"{_VIEWS_PREFIX}:seen:{address}:{code}"
+    if not cache.add(seen_key, 1, timeout=window):
+        return True
+    count_key = f"{_VIEWS_PREFIX}:count:{address}"
+    if _take(count_key, window) > max_codes_viewed():
+        _give_back(count_key)
+        cache.delete(seen_key)
+        return False
+    return True

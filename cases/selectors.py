@@ -1,6 +1,6 @@
 """Reads of cases for pages, the API and reports; each owns its queries."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .codes import normalize_code
@@ -174,12 +174,32 @@ def case_search(*, user, query: str, limit: int = 50) -> list[Case]:
 # --- The parties' tracking page -----------------------------------------------------------------
 
 
-def case_phone_endings(case: Case) -> list[str]:
-    """Return the last four digits of each party's phone: the tracking page's second factor."""
+def case_phone_endings(case: Case) -> list[tuple[int, str, str]]:
+    """Return (party id, role, last four phone digits) per party: the tracking page's second factor.
+
+    In the parties' order, applicants first, so that where two parties share the digits the
+    applicant side is the one proved.
+    """
     from .models import Party
 
-    phones = Party.objects.filter(case=case).values_list("phone", flat=True)
-    return [str(phone)[-4:] for phone in phones if len(str(phone)) >= 4]
+    parties = Party.objects.filter(case=case).order_by("order", "id").values_list("id", "role", "phone")
+    endings = [(pk, role, str(phone)[-4:]) for pk, role, phone in parties if len(str(phone)) >= 4]
+    return sorted(endings, key=lambda e: e[1] != Party.Role.APPLICANT)
+
+
+def case_receipt_party_id(case: Case) -> int | None:
+    """Return the party whom the receipt's QR key proves: the representative applicant, else the first.
+
+    The receipt is handed to the applicant at the desk; None when the case has no applicant.
+    """
+    from .models import Party
+
+    return (
+        Party.objects.filter(case=case, role=Party.Role.APPLICANT)
+        .order_by("-is_representative", "order", "id")
+        .values_list("id", flat=True)
+        .first()
+    )
 
 
 def _party_redactor(case: Case):
@@ -215,15 +235,16 @@ def _party_redactor(case: Case):
     return redact
 
 
-def public_case_detail(case: Case) -> dict:
+def public_case_detail(case: Case, *, party_id: int | None = None, applicant: bool = False) -> dict:
     """Return what a verified party sees besides the timeline.
 
     The lead department, the handling deadline, the handling records marked public, the result
-    once closed and the evaluation once given; never the parties. ``case`` should come with
-    ``lead_department`` selected. Two queries (parties, public records), three once evaluated,
-    whatever the number of records.
+    once closed and, for the applicant side, the evaluation form or the evaluation given; never
+    the parties. ``party_id`` and ``applicant`` say who verified (:class:`cases.tracking.Proof`).
+    ``case`` should come with ``lead_department`` selected. Two queries (parties, public
+    records), three once evaluated, whatever the number of records.
     """
-    from .models import Evaluation, HandlingRecord
+    from .models import HandlingRecord
 
     redact = _party_redactor(case)
     records = [
@@ -237,18 +258,44 @@ def public_case_detail(case: Case) -> dict:
         .order_by("created_at", "id")
     ]
     evaluation = None
-    if case.state == State.EVALUATED:
-        evaluation = Evaluation.objects.filter(case=case).order_by("-created_at", "-id").first()
+    if applicant and case.state == State.EVALUATED:
+        evaluation = party_evaluation(case, party_id=party_id)
+    closed = case.state in (State.CLOSED, State.EVALUATED)
     return {
         "lead_department": case.lead_department.name if case.lead_department_id else "",
         "awaiting_assignment": case.state in (State.RECEIVED, State.ASSESSING),
         "due_by": case.due_by if case.is_open else None,
         "is_supervised": case.state == State.SUPERVISED,
         "records": records,
-        "result": redact(case.result) if case.state in (State.CLOSED, State.EVALUATED) else "",
-        "can_evaluate": case.state == State.CLOSED,
+        "result": redact(case.result) if closed else "",
+        # The applicant side evaluates; each applicant once (the first one moves the case on).
+        "can_evaluate": applicant and closed and evaluation is None,
         "evaluation": evaluation,
+        "respondent_side": closed and not applicant,
     }
+
+
+def party_evaluation(case: Case, *, party_id: int | None):
+    """Return the evaluation the party gave since the case was last closed, or None.
+
+    An evaluation recorded for no party (a callback, or given before evaluations were per
+    party) counts as the receipt holder's: the representative applicant's.
+    """
+    from .models import Evaluation
+
+    if case.closed_at is None:
+        return None
+    given = list(
+        Evaluation.objects.filter(case=case, created_at__gte=case.closed_at)
+        .filter(Q(party_id=party_id) | Q(party__isnull=True))
+        .order_by("-created_at", "-id")
+    )
+    for evaluation in given:
+        if evaluation.party_id is not None:
+            return evaluation
+    if given and (party_id is None or party_id == case_receipt_party_id(case)):
+        return given[0]
+    return None
 
 
 def _department_label(department) -> str:

@@ -1,10 +1,10 @@
 """The parties' public API: no account, throttled, never a party's personal data.
 
-The code alone shows the stage and dates. The receipt's QR key or the last four digits of a
-party's phone add the handling (department, deadline, public records, supervision) and, once
-the case is closed, the evaluation. The second factor is checked by :mod:`cases.tracking`, the
-same check as the tracking pages make: after five failures, every attempt by phone digits
-answers 429 for a while; the key is held back only by its own address's failures.
+The code alone shows the stage and dates (never-seen codes counted per address). The receipt's
+QR key or the last four digits of a party's phone add the handling (department, deadline, public
+records, supervision) and, once the case is closed, the applicant side's evaluation. The second
+factor is checked by :mod:`cases.tracking`, the same check as the tracking pages make: five
+guesses at a code's digits are checked per 15 minutes, then 429; a valid key is never refused.
 """
 
 import unicodedata
@@ -26,7 +26,7 @@ from .. import ratelimit
 from ..codes import InvalidCaseCode, display_code, normalize_code
 from ..models import Case, Evaluation, Rating, State
 from ..selectors import public_case_detail, public_timeline
-from ..tracking import Verification, verify_second_factor
+from ..tracking import Proof, verify_second_factor
 from .serializers import StrictCharField
 from .views import CODE_PARAMETER
 
@@ -59,6 +59,18 @@ class TooManyFailures(ApiError):
             status_code=status.HTTP_429_TOO_MANY_REQUESTS,
         )
         self.wait = ratelimit.window_seconds()  # the exception handler turns it into Retry-After
+
+
+class TooManyCodes(ApiError):
+    def __init__(self):
+        window = ratelimit.codes_viewed_window_seconds()
+        super().__init__(
+            _("查询的案件编号过多，请 %(minutes)s 分钟后再试。如您持有回执，请扫描回执上的二维码查询。")
+            % {"minutes": max(1, -(-window // 60))},
+            code="too_many_codes",
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+        )
+        self.wait = window
 
 
 # --- Serializers --------------------------------------------------------------------------------
@@ -162,8 +174,8 @@ def _public(case: Case) -> dict:
     }
 
 
-def _verified(case: Case) -> dict:
-    detail = public_case_detail(case)
+def _verified(case: Case, proof: Proof) -> dict:
+    detail = public_case_detail(case, party_id=proof.party_id, applicant=proof.applicant)
     evaluation = detail["evaluation"]
     return {
         **_public(case),
@@ -192,12 +204,12 @@ class PublicApiView(APIView):
     throttle_classes = [PublicThrottle]
     parser_classes = [JSONParser]
 
-    def verified_case(self, request, code: str, serializer_class) -> tuple[Case, dict]:
-        """Check the second factor in the body; return the case and the validated body.
+    def verified_case(self, request, code: str, serializer_class) -> tuple[Case, dict, Proof]:
+        """Check the second factor in the body; return the case, the validated body and who proved it.
 
         The one check of :func:`cases.tracking.verify_second_factor`, as on the tracking pages:
-        a blocked address or code is refused (429), a correct answer included; a wrong answer
-        counts against both. The receipt's key is refused only for its own address's failures.
+        once a code's phone-digit attempts are used up, digits are refused (429) unchecked, a
+        correct answer included. A valid receipt key is always accepted.
         """
         case = _case(_canonical(code), Case.objects.select_related("lead_department"))
         serializer = serializer_class(data=request.data)
@@ -209,13 +221,13 @@ class PublicApiView(APIView):
             phone_digits=data.get("phone_last4") or None,
             client_ip=ratelimit.client_address(request),
         )
-        if result is Verification.BLOCKED:
+        if result.blocked:
             raise TooManyFailures()
         if not result.ok:
             raise ApiError(
                 _("验证未通过：与受理时登记的信息不符。"), code="verification_failed", status_code=403
             )
-        return case, data
+        return case, data, result
 
 
 @extend_schema(tags=["public"], parameters=[CODE_PARAMETER], auth=[])
@@ -227,7 +239,10 @@ class PublicCaseApi(PublicApiView):
         responses={200: PublicCaseSerializer, **errors(400, 404, 429)},
     )
     def get(self, request, code: str):
-        case = _case(_canonical(code), Case.objects.only("id", "code", "state", "created_at"))
+        canonical = _canonical(code)
+        if not ratelimit.reserve_code_view(address=ratelimit.client_address(request), code=canonical):
+            raise TooManyCodes()
+        case = _case(canonical, Case.objects.only("id", "code", "state", "created_at"))
         return Response(PublicCaseSerializer(_public(case)).data)
 
 
@@ -240,15 +255,15 @@ class PublicVerifyApi(PublicApiView):
         summary="公开查询：验证后查看办理情况",
         description=(
             "提供手机号后四位或二维码密钥之一。返回牵头单位、期限、公开的办理记录、督办状态和结果；"
-            "不含当事人信息。同一地址或案件验证失败 5 次后 15 分钟内一律返回 429；"
-            "持二维码密钥者只受本地址失败次数限制，与查询页面相同。"
+            "不含当事人信息。同一案件的手机号后四位 15 分钟内只核对 5 次、每天 20 次，之后返回 429；"
+            "有效的二维码密钥从不被拒绝，与查询页面相同。"
         ),
         request=SecondFactorSerializer,
         responses={200: VerifiedCaseSerializer, **errors(400, 403, 404, 429)},
     )
     def post(self, request, code: str):
-        case, _data = self.verified_case(request, code, SecondFactorSerializer)
-        return Response(VerifiedCaseSerializer(_verified(case)).data)
+        case, _data, proof = self.verified_case(request, code, SecondFactorSerializer)
+        return Response(VerifiedCaseSerializer(_verified(case, proof)).data)
 
 
 @extend_schema(tags=["public"], parameters=[CODE_PARAMETER], auth=[])
@@ -261,24 +276,27 @@ class PublicEvaluationApi(PublicApiView):
     @extend_schema(
         operation_id="public_cases_evaluation",
         summary="公开评价",
-        description="已结案的案件，当事人验证后评价一次（满意、基本满意、不满意）。",
+        description=(
+            "已结案的案件，申请人一方验证后评价（满意、基本满意、不满意），每位申请人一次。"
+            "被申请人等其他当事人可查看进度，但评价返回 403（applicant_only）；已评价过返回 409。"
+        ),
         request=EvaluationInputSerializer,
         responses={201: VerifiedCaseSerializer, **errors(400, 403, 404, 409, 429)},
     )
     def post(self, request, code: str):
         if self.record_evaluation is None:
             raise ImproperlyConfigured("PublicEvaluationApi needs record_evaluation")
-        case, data = self.verified_case(request, code, EvaluationInputSerializer)
-        if case.state == State.EVALUATED:
-            raise ApiError(
-                _("本案件已经评价过了，每个案件只能评价一次。"), code="already_evaluated", status_code=409
-            )
+        case, data, proof = self.verified_case(request, code, EvaluationInputSerializer)
+        # The service decides (applicant side only, each applicant once): 403 applicant_only,
+        # 409 already_evaluated, as the page says.
         self.record_evaluation(
             case=case,
             actor=None,
             rating=data["rating"],
             comment=data["comment"],
             channel=Evaluation.Channel.TRACKING,
+            party_id=proof.party_id,
+            applicant_side=proof.applicant,
         )
         case = Case.objects.select_related("lead_department").get(pk=case.pk)
-        return Response(VerifiedCaseSerializer(_verified(case)).data, status=status.HTTP_201_CREATED)
+        return Response(VerifiedCaseSerializer(_verified(case, proof)).data, status=status.HTTP_201_CREATED)

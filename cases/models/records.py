@@ -74,6 +74,16 @@ class Evaluation(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Who evaluated on the tracking page (each applicant once); empty for callbacks and for
+    # evaluations given before they were recorded per party: those count as the receipt holder's.
+    party = models.ForeignKey(
+        "cases.Party",
+        verbose_name=_("评价人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="evaluations",
+    )
 
     class Meta:
         verbose_name = _("评价")

@@ -24,6 +24,8 @@ from .intake import (
     stronger_colour,
 )
 from .lifecycle import (
+    AlreadyEvaluated,
+    EvaluationForbidden,
     assignment_deadlines,
     case_accept,
     case_assign,
@@ -47,6 +49,8 @@ __all__ = [
     "COLLECTIVE_PEOPLE",
     "MAX_REPRESENTATIVES",
     "REPEAT_WINDOW",
+    "AlreadyEvaluated",
+    "EvaluationForbidden",
     "PartyData",
     "assignment_deadlines",
     "attachment_add",

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.exceptions import ActionForbidden, DomainError
 from departments.deadlines import deadline_for, is_provisional, legal_limit_for
 from departments.models import Department, ServicePackage, Stage
 from departments.permissions import department_of
@@ -16,12 +17,31 @@ from ..models import (
     Case,
     Category,
     Evaluation,
+    Party,
     Rating,
     RedirectTarget,
     ResultKind,
     RiskColour,
+    State,
 )
+from ..permissions import party_may_evaluate
+from ..selectors import party_evaluation
 from .base import _lead_liaison, _refresh_problem_flag, _require_may, _required, _transition
+
+
+class EvaluationForbidden(ActionForbidden):
+    """The party who verified is not on the applicant side: they follow the case, not evaluate it."""
+
+    code = "applicant_only"
+    default_message = _("结案评价由申请人一方作出。您可以查看办理进度和结果，但不能评价。")
+
+
+class AlreadyEvaluated(DomainError):
+    """This party has already evaluated the case since it was closed."""
+
+    code = "already_evaluated"
+    status = 409
+    default_message = _("本案件您已经评价过了，每位申请人只能评价一次。")
 
 
 @transaction.atomic
@@ -278,11 +298,21 @@ def case_close(*, case: Case, actor, reason: str = "") -> Case:
 
 @transaction.atomic
 def case_evaluate(
-    *, case: Case, actor, rating: str, comment: str = "", channel: str = Evaluation.Channel.TRACKING
+    *,
+    case: Case,
+    actor,
+    rating: str,
+    comment: str = "",
+    channel: str = Evaluation.Channel.TRACKING,
+    party_id: int | None = None,
+    applicant_side: bool = True,
 ) -> tuple[Case, Evaluation]:
     """Record the party's evaluation of a closed case (评价).
 
-    ``actor`` None is the party itself, verified by the tracking page; staff record callbacks.
+    ``actor`` None is the party itself, verified by the tracking page: ``party_id`` and
+    ``applicant_side`` say who (:class:`cases.tracking.Proof`). The evaluation belongs to the
+    applicant side; each applicant evaluates once, the first one moves the case to evaluated and
+    the others are recorded beside it. Staff record callbacks.
     """
     if actor is not None:
         _require_may(actor, "evaluate")
@@ -290,6 +320,25 @@ def case_evaluate(
         raise ValidationError({"channel": _("当事人只能通过查询页面评价。")})
     if rating not in Rating.values:
         raise ValidationError({"rating": _("请选择评价：满意、基本满意或不满意。")})
+    if actor is None:
+        party = Party.objects.filter(case=case, pk=party_id).first() if party_id is not None else None
+        if (party_id is not None and party is None) or not party_may_evaluate(
+            party, applicant_side=applicant_side
+        ):
+            raise EvaluationForbidden()
+    if actor is None and party is not None:
+        # Each applicant once: under the case's lock, so a double click records one evaluation.
+        locked = (
+            Case.objects.select_for_update(of=("self",)).select_related("lead_department").get(pk=case.pk)
+        )
+        if locked.state in (State.CLOSED, State.EVALUATED) and party_evaluation(locked, party_id=party_id):
+            raise AlreadyEvaluated()
+        if locked.state == State.EVALUATED:
+            # Another applicant evaluated first: this one is recorded beside it, no transition.
+            evaluation = Evaluation.objects.create(
+                case=locked, rating=rating, comment=comment, channel=channel, party=party
+            )
+            return locked, evaluation
     case = _transition(
         case,
         actor=actor,
@@ -299,7 +348,7 @@ def case_evaluate(
         data={"rating": rating, "channel": channel},
     )
     evaluation = Evaluation.objects.create(
-        case=case, rating=rating, comment=comment, channel=channel, recorded_by=actor
+        case=case, rating=rating, comment=comment, channel=channel, recorded_by=actor, party_id=party_id
     )
     return case, evaluation
 

@@ -2,10 +2,11 @@
 
 The code alone (it is sequential, so no secret) shows the stage and dates, nothing else. A second
 factor, the key inside the receipt's QR (``?k=``) or the last four digits of any party's phone,
-is remembered in the session for a while and adds the lead department, the deadline, the public
-handling records, supervision, the result and, once closed, the evaluation form (which posts to
-``supervision:public_evaluate``). The second factor is checked by :mod:`cases.tracking`, as the
-public API checks it.
+is remembered in the session for a while, with whose it was, and adds the lead department, the
+deadline, the public handling records, supervision, the result and, once closed, for the
+applicant side, the evaluation form (which posts to ``supervision:public_evaluate``). The second
+factor is checked by :mod:`cases.tracking`, as the public API checks it; stage-only pages of codes
+this browser never verified are counted per address (:func:`cases.ratelimit.reserve_code_view`).
 """
 
 import re
@@ -26,9 +27,11 @@ from .. import ratelimit
 from ..codes import InvalidCaseCode, display_code, normalize_code
 from ..models import Case, Rating
 from ..selectors import public_case_detail, public_timeline
-from ..tracking import Verification, verify_second_factor
+from ..tracking import Proof, verify_second_factor
 
 SESSION_KEY = "tracking_verified"
+# code → [party id or None, applicant side?]: who proved themselves, for the evaluation.
+SESSION_PARTY_KEY = "tracking_party"
 MAX_REMEMBERED = 20
 COMMENT_MAX_LENGTH = 1000
 # What the unverified page reads: the stage and its dates, nothing personal.
@@ -90,15 +93,25 @@ def is_verified(request, code: str) -> bool:
     return verified_at is not None and 0 <= time.time() - verified_at < _verified_seconds()
 
 
-def remember_verified(request, code: str) -> None:
-    """Remember in the session that this browser holds a second factor for the case."""
+def verified_party(request, code: str) -> tuple[int | None, bool]:
+    """Return (party id, applicant side?) of the second factor this browser proved for the case."""
+    party_id, applicant = request.session.get(SESSION_PARTY_KEY, {}).get(code) or (None, False)
+    return party_id, bool(applicant)
+
+
+def remember_verified(request, code: str, proof: Proof) -> None:
+    """Remember in the session that this browser holds a second factor for the case, and whose."""
     now = time.time()
     kept = {c: t for c, t in request.session.get(SESSION_KEY, {}).items() if now - t < _verified_seconds()}
     kept.pop(code, None)
     kept[code] = int(now)
+    kept = dict(list(kept.items())[-MAX_REMEMBERED:])
+    parties = request.session.get(SESSION_PARTY_KEY, {})
+    parties[code] = [proof.party_id, proof.applicant]
     # A new session key on each verification, as at a log-in: no planted session rides along.
     request.session.cycle_key()
-    request.session[SESSION_KEY] = dict(list(kept.items())[-MAX_REMEMBERED:])
+    request.session[SESSION_KEY] = kept
+    request.session[SESSION_PARTY_KEY] = {c: parties[c] for c in kept if c in parties}
 
 
 # --- Rendering ----------------------------------------------------------------------------------
@@ -125,6 +138,17 @@ def too_many_failures(request) -> HttpResponse:
     return response
 
 
+def too_many_codes(request) -> HttpResponse:
+    """Answer 429: this address opened too many codes it never verified in the window."""
+    window = ratelimit.codes_viewed_window_seconds()
+    message = _("查询的案件编号过多，请 %(minutes)s 分钟后再试。如您持有回执，请扫描回执上的二维码查询。") % {
+        "minutes": max(1, -(-window // 60))
+    }
+    response = render(request, "429.html", {"message": message}, status=429)
+    response["Retry-After"] = str(window)
+    return response
+
+
 def _common_context(case: Case) -> dict:
     return {
         "case_code": case.code,
@@ -147,10 +171,11 @@ def render_verified(
     request, case: Case, *, evaluation_form: EvaluationForm | None = None, status: int = 200
 ) -> HttpResponse:
     """Render what a verified party sees; ``case`` comes with its lead department selected."""
+    party_id, applicant = verified_party(request, case.code)
     context = {
         **_common_context(case),
         "verified": True,
-        "detail": public_case_detail(case),
+        "detail": public_case_detail(case, party_id=party_id, applicant=applicant),
         "evaluation_form": evaluation_form or EvaluationForm(),
     }
     return render(request, "cases/tracking_case.html", context, status=status)
@@ -204,6 +229,10 @@ def tracking_case(request, code: str):
         return _verify_by_key(request, code, key)
     if key:
         return redirect("tracking:case", code=canonical)
+    if not verified and not ratelimit.reserve_code_view(
+        address=ratelimit.client_address(request), code=canonical
+    ):
+        return too_many_codes(request)
     case = find_case(request, code, fields=None if verified else PUBLIC_FIELDS)
     if isinstance(case, HttpResponse):
         return case
@@ -222,10 +251,10 @@ def _verify_by_key(request, code_text: str, key: str) -> HttpResponse:
     if isinstance(case, HttpResponse):
         return case
     result = verify_second_factor(case, key=key, client_ip=ratelimit.client_address(request))
-    if result is Verification.BLOCKED:
+    if result.blocked:
         return too_many_failures(request)
     if result.ok:
-        remember_verified(request, case.code)
+        remember_verified(request, case.code, result)
         return redirect("tracking:case", code=case.code)
     return render_unverified(
         request, case, error=_("二维码链接无效，请输入受理时登记的手机号码后四位进行验证。"), status=403
@@ -242,11 +271,11 @@ def _verify_by_phone(request, code_text: str) -> HttpResponse:
     result = verify_second_factor(
         case, phone_digits=form.cleaned_data["last4"], client_ip=ratelimit.client_address(request)
     )
-    if result is Verification.BLOCKED:
+    if result.blocked:
         return too_many_failures(request)
     if not result.ok:
         form.add_error("last4", _("验证未通过：与受理时登记的手机号码后四位不符。"))
         return render_unverified(request, case, verify_form=form, status=403)
-    remember_verified(request, case.code)
+    remember_verified(request, case.code, result)
     messages.success(request, _("验证通过，现在可以查看办理详情。"))
     return redirect("tracking:case", code=case.code)

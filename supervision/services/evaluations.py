@@ -49,28 +49,58 @@ def unhappy_order(*, case: Case, actor, rating: str, comment: str, reason: str) 
 
 @transaction.atomic
 def evaluation_record(
-    *, case: Case, actor, rating: str, comment: str = "", channel: str = Evaluation.Channel.TRACKING
+    *,
+    case: Case,
+    actor,
+    rating: str,
+    comment: str = "",
+    channel: str = Evaluation.Channel.TRACKING,
+    party_id: int | None = None,
+    applicant_side: bool = True,
 ) -> Evaluation:
     """Record a party's closing evaluation (评价) and whatever it calls for.
 
     The tracking page, callbacks and the API all come through here, so the rule for an
     unhappy answer lives in one place: 基本满意 or worse issues a supervision order on the
     lead department (reason: bad evaluation, or bad callback for the callback channel). The
-    case stays evaluated until a coordinator reopens it.
+    case stays evaluated until a coordinator reopens it. On the tracking page ``party_id`` and
+    ``applicant_side`` say who verified: only the applicant side evaluates, each applicant once
+    (:func:`cases.services.case_evaluate`); every applicant's unhappy answer calls for an order.
     """
     _case, evaluation, _order = evaluate_and_follow_up(
-        case=case, actor=actor, rating=rating, comment=comment, channel=channel
+        case=case,
+        actor=actor,
+        rating=rating,
+        comment=comment,
+        channel=channel,
+        party_id=party_id,
+        applicant_side=applicant_side,
     )
     return evaluation
 
 
 def evaluate_and_follow_up(
-    *, case: Case, actor, rating: str, comment: str, channel: str
+    *,
+    case: Case,
+    actor,
+    rating: str,
+    comment: str,
+    channel: str,
+    party_id: int | None = None,
+    applicant_side: bool = True,
 ) -> tuple[Case, Evaluation, SupervisionOrder | None]:
-    """Fire ``evaluate``, emit the event, issue the order an unhappy answer calls for."""
+    """Fire ``evaluate`` (or record a further applicant's), emit the event, issue the order it calls for."""
     if rating not in Rating.values:
         raise ValidationError({"rating": _("请选择评价：满意、基本满意或不满意。")})
-    case, evaluation = case_evaluate(case=case, actor=actor, rating=rating, comment=comment, channel=channel)
+    case, evaluation = case_evaluate(
+        case=case,
+        actor=actor,
+        rating=rating,
+        comment=comment,
+        channel=channel,
+        party_id=party_id,
+        applicant_side=applicant_side,
+    )
     webhook_emit(
         event_type=EVALUATION_RECORDED,
         event_id=f"evaluation-{evaluation.pk}",

@@ -9,7 +9,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from cases.models import Case, Evaluation, State
-from cases.views.tracking import EvaluationForm, find_case, is_verified, render_unverified, render_verified
+from cases.services import AlreadyEvaluated, EvaluationForbidden
+from cases.views.tracking import (
+    EvaluationForm,
+    find_case,
+    is_verified,
+    render_unverified,
+    render_verified,
+    verified_party,
+)
 from common.exceptions import DomainError
 
 from ..services import evaluation_record
@@ -18,7 +26,10 @@ from ..services import evaluation_record
 @never_cache
 @require_POST
 def public_evaluate(request, code: str):
-    """Record a verified party's evaluation of a closed case (评价), once; then back to the case."""
+    """Record a verified applicant's evaluation of a closed case (评价), once; then back to the case.
+
+    The other side may follow the case but not evaluate it: 403 with the reason.
+    """
     case = find_case(request, code)
     if isinstance(case, HttpResponse):
         return case
@@ -27,6 +38,7 @@ def public_evaluate(request, code: str):
     form = EvaluationForm(request.POST)
     if not form.is_valid():
         return render_verified(request, case, evaluation_form=form, status=400)
+    party_id, applicant = verified_party(request, case.code)
     try:
         evaluation_record(
             case=case,
@@ -34,7 +46,15 @@ def public_evaluate(request, code: str):
             rating=form.cleaned_data["rating"],
             comment=form.cleaned_data["comment"],
             channel=Evaluation.Channel.TRACKING,
+            party_id=party_id,
+            applicant_side=applicant,
         )
+    except EvaluationForbidden as exc:
+        messages.error(request, exc.message)
+        return render_verified(request, case, status=403)
+    except AlreadyEvaluated as exc:
+        messages.info(request, exc.message)
+        return redirect("tracking:case", code=case.code)
     except ValidationError as exc:
         by_field = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
         for field, errors in by_field.items():

@@ -44,8 +44,8 @@ def good(client, case: Case, address: str = "10.0.0.1"):
 # --- Rate limits -------------------------------------------------------------------------------
 
 
-def test_five_failures_from_one_address_block_the_sixth_attempt_even_a_correct_one(client, case_in):
-    case, other = case_in(State.HANDLING), case_in(State.HANDLING)
+def test_five_failures_on_a_code_block_its_sixth_attempt_even_a_correct_one(client, case_in):
+    case = case_in(State.HANDLING)
     for _ in range(5):
         assert fail(client, case).status_code == 403
     blocked = good(client, case)
@@ -55,11 +55,45 @@ def test_five_failures_from_one_address_block_the_sixth_attempt_even_a_correct_o
     assert blocked["Retry-After"] == "900"
     assert "验证未通过" not in html and "errorlist" not in html  # no details
     assert SESSION_KEY not in client.session
-    # The address is blocked for every case, the key of the QR included.
-    assert good(client, other).status_code == 429
-    assert client.get(case_url(other), {"k": other.tracking_key}, REMOTE_ADDR="10.0.0.1").status_code == 429
-    # Another address may still try the other case.
-    assert good(client, other, "10.0.0.2").status_code == 302
+
+
+def test_one_address_failures_on_a_code_lock_out_nobody_else_behind_it(case_in):
+    """Behind the reverse proxy every party shares one address (finding 2 of issue 11).
+
+    On the old code the sixth request from the address got 429 on every case, the QR key included.
+    """
+    case_a, case_b = case_in(State.HANDLING), case_in(State.HANDLING)
+    for _ in range(5):
+        assert fail(Client(), case_a, "10.0.0.1").status_code == 403
+    assert good(Client(), case_a, "10.0.0.1").status_code == 429  # the code is locked for digits
+    # Another party behind the same address, with the receipt of case B: the key and the digits.
+    party_b = Client()
+    assert (
+        party_b.get(case_url(case_b), {"k": case_b.tracking_key}, REMOTE_ADDR="10.0.0.1").status_code == 302
+    )
+    assert party_b.get(case_url(case_b), REMOTE_ADDR="10.0.0.1").status_code == 200
+    assert "办理情况" in party_b.get(case_url(case_b), REMOTE_ADDR="10.0.0.1").content.decode()
+    assert good(Client(), case_b, "10.0.0.1").status_code == 302
+    # The applicant of case A holding the receipt is never refused for the strangers' guesses.
+    party_a = Client()
+    assert (
+        party_a.get(case_url(case_a), {"k": case_a.tracking_key}, REMOTE_ADDR="10.0.0.1").status_code == 302
+    )
+    assert party_a.get(case_url(case_a), REMOTE_ADDR="10.0.0.1").status_code == 200
+
+
+def test_the_address_ceiling_is_much_higher_and_comes_from_settings(client, case_in, settings):
+    assert settings.ZONGZHI_TRACKING_MAX_ADDRESS_FAILURES == 100
+    settings.ZONGZHI_TRACKING_MAX_ADDRESS_FAILURES = 7
+    cases = [case_in(State.HANDLING) for _ in range(3)]
+    statuses = [fail(client, case).status_code for case in cases[:2] for _ in range(4)]
+    assert statuses == [403] * 7 + [429]  # the 8th is refused unchecked, though its code has room
+    assert ratelimit.failures(address="10.0.0.1") == 7
+    assert ratelimit.failures(code=cases[1].code) == 3
+    assert good(client, cases[2]).status_code == 429  # the address's ceiling is reached
+    assert good(client, cases[2], "10.0.0.2").status_code == 302
+    # The key still opens its case from the address that reached the ceiling.
+    assert client.get(case_url(cases[2]), {"k": cases[2].tracking_key}).status_code == 302
 
 
 def test_five_failures_on_one_code_block_it_for_every_address(client, case_in):
@@ -98,13 +132,21 @@ def test_twenty_failures_a_day_block_a_code_across_windows(client, case_in):
         assert good(client, case, "10.9.9.9").status_code == 302
 
 
-def test_wrong_qr_keys_count_as_failures(client, case_in):
+def test_wrong_qr_keys_count_against_the_address_only_and_never_refuse_the_right_key(
+    client, case_in, settings
+):
     case = case_in(State.HANDLING)
     for i in range(5):
         response = client.get(case_url(case), {"k": f"wrong-key-{i}"})
         assert response.status_code == 403
         assert "二维码链接无效" in response.content.decode()
-    assert client.get(case_url(case), {"k": case.tracking_key}).status_code == 429
+    assert ratelimit.failures(address="127.0.0.1") == 5
+    assert ratelimit.failures(code=case.code) == 0  # the code's digits are not locked by keys
+    assert client.get(case_url(case), {"k": case.tracking_key}).status_code == 302
+    # Past the address's ceiling, wrong keys are refused; the right one still passes.
+    settings.ZONGZHI_TRACKING_MAX_ADDRESS_FAILURES = 5
+    assert Client().get(case_url(case), {"k": "wrong-again"}).status_code == 429
+    assert Client().get(case_url(case), {"k": case.tracking_key}).status_code == 302
 
 
 @override_settings(CACHES=locmem("fifteen-minute-window"))
@@ -141,6 +183,7 @@ def test_viewing_and_bad_input_are_not_verification_failures(client, case_in):
 
 
 def test_forwarded_for_is_ignored_unless_a_proxy_is_trusted(client, case_in, settings):
+    settings.ZONGZHI_TRACKING_MAX_ADDRESS_FAILURES = 5
     case = case_in(State.HANDLING)
     for i in range(5):
         client.post(
@@ -155,6 +198,15 @@ def test_forwarded_for_is_ignored_unless_a_proxy_is_trusted(client, case_in, set
         HTTP_X_FORWARDED_FOR="9.9.9.9",
     )
     assert spoofed.status_code == 429
+    # Behind one trusted proxy, the client the proxy saw is counted: another client may go on.
+    settings.ZONGZHI_TRUSTED_PROXY_COUNT = 1
+    behind = client.post(
+        verify_url(other),
+        {"last4": other.parties.first().phone.last4},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="9.9.9.9",
+    )
+    assert behind.status_code == 302
 
 
 @pytest.mark.parametrize(
@@ -181,14 +233,14 @@ def test_client_address(settings, proxies, remote, forwarded, expected):
 
 
 def test_counting_is_shared_through_the_cache(db):
-    for _ in range(4):
-        ratelimit.record_failure(address="10.0.0.1", code="X")
-    assert not ratelimit.is_blocked(address="10.0.0.1", code="Y")
-    ratelimit.record_failure(address="10.0.0.1", code="X")
-    assert ratelimit.is_blocked(address="10.0.0.1", code="Y")
-    assert ratelimit.is_blocked(address="10.0.0.2", code="X")
-    assert not ratelimit.is_blocked(address="10.0.0.2", code="Y")
-    assert cache.get("zongzhi:tracking:failures:code:X") == 5
+    held = [ratelimit.reserve_guess(address=f"10.0.0.{i}", code="X") for i in range(5)]
+    assert all(held)
+    assert ratelimit.reserve_guess(address="10.0.0.9", code="X") is None  # the sixth, refused
+    assert ratelimit.reserve_guess(address="10.0.0.1", code="Y") is not None  # the address goes on
+    assert cache.get("zongzhi:tracking:failures:code:X") == 5  # the refused one was handed back
+    held[0].give_back()  # a right answer gives its attempt back
+    assert ratelimit.failures(code="X") == 4
+    assert ratelimit.reserve_guess(address="10.0.0.9", code="X") is not None
 
 
 # --- CSRF, the key, the session ------------------------------------------------------------------

@@ -380,7 +380,8 @@ def test_a_wrong_key_counts_the_same_on_both_and_the_right_digits_pass_on_both(n
 
 
 @pytest.mark.parametrize("how", ["page", "api"])
-def test_an_address_that_guessed_too_often_is_blocked_on_both_even_with_the_key(new_case, how):
+def test_an_address_that_guessed_too_often_at_one_code_still_opens_others_on_both(new_case, how):
+    """Guesses lock the code, not the address every party behind a proxy shares (issue 11, finding 2)."""
     case, other = new_case(), new_case()
     guesser = "198.51.100.99"
     for _ in range(5):
@@ -404,4 +405,57 @@ def test_an_address_that_guessed_too_often_is_blocked_on_both_even_with_the_key(
         format="json",
         REMOTE_ADDR=guesser,
     )
-    assert page.status_code == api.status_code == 429
+    assert page.status_code == 302 and api.status_code == 200
+    page = Client().post(reverse("tracking:verify", args=[case.code]), {"last4": "5678"}, REMOTE_ADDR=guesser)
+    api = APIClient().post(
+        f"/api/v1/public/cases/{case.code}/verify/",
+        {"phone_last4": "5678"},
+        format="json",
+        REMOTE_ADDR=guesser,
+    )
+    assert page.status_code == 302 and api.status_code == 200
+    # The guessed-at code itself: its receipt key opens it on both, its digits are locked on both.
+    page = Client().get(
+        reverse("tracking:case", args=[other.code]) + f"?k={other.tracking_key}", REMOTE_ADDR=guesser
+    )
+    api = APIClient().post(
+        f"/api/v1/public/cases/{other.code}/verify/",
+        {"key": other.tracking_key},
+        format="json",
+        REMOTE_ADDR=guesser,
+    )
+    assert page.status_code == 302 and api.status_code == 200
+
+
+# --- Tracking: the closing evaluation belongs to the applicant side -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("digits", "may"), [("5678", True), ("4567", False)], ids=["applicant", "respondent"]
+)
+def test_page_and_api_agree_on_who_may_evaluate(case_in, digits, may):
+    page_case, api_case = case_in(State.CLOSED), case_in(State.CLOSED)
+    page_client = Client()
+    assert (
+        page_client.post(reverse("tracking:verify", args=[page_case.code]), {"last4": digits}).status_code
+        == 302
+    )
+    page_form = reverse("supervision:public_evaluate", args=[page_case.code])
+    shown = page_form in page_client.get(reverse("tracking:case", args=[page_case.code])).content.decode()
+    verified = APIClient().post(
+        f"/api/v1/public/cases/{api_case.code}/verify/", {"phone_last4": digits}, format="json"
+    )
+    assert shown is verified.json()["can_evaluate"] is may
+
+    page = page_client.post(page_form, {"rating": "dissatisfied"})
+    api = APIClient().post(
+        f"/api/v1/public/cases/{api_case.code}/evaluation/",
+        {"phone_last4": digits, "rating": "dissatisfied"},
+        format="json",
+    )
+    assert (page.status_code, api.status_code) == ((302, 201) if may else (403, 403))
+    for case in (page_case, api_case):
+        case = Case.objects.get(pk=case.pk)
+        assert case.state == (State.EVALUATED if may else State.CLOSED)
+        assert SupervisionOrder.objects.filter(case=case, reason=Reason.BAD_EVALUATION).count() == int(may)
+        assert list(case.evaluations.values_list("party__role", flat=True)) == (["applicant"] if may else [])

@@ -264,10 +264,17 @@ ZONGZHI_COUNTY_CODE = env("ZONGZHI_COUNTY_CODE", default="420923")
 ZONGZHI_TRUSTED_PROXY_COUNT = env.int("ZONGZHI_TRUSTED_PROXY_COUNT", default=0)
 
 # --- Public tracking (the party's second factor) -----------------------------------------------
-# Failed verifications allowed per address and per case within the window, and per day.
+# Phone-digit guesses checked per case code within the window, and per day (a right one is given back).
 ZONGZHI_TRACKING_MAX_FAILURES = env.int("ZONGZHI_TRACKING_MAX_FAILURES", default=5)
 ZONGZHI_TRACKING_WINDOW_SECONDS = env.int("ZONGZHI_TRACKING_WINDOW_SECONDS", default=15 * 60)
 ZONGZHI_TRACKING_MAX_DAILY_FAILURES = env.int("ZONGZHI_TRACKING_MAX_DAILY_FAILURES", default=20)
+# Per client address, only a ceiling: behind a proxy (or a village's one uplink) parties share it.
+ZONGZHI_TRACKING_MAX_ADDRESS_FAILURES = env.int("ZONGZHI_TRACKING_MAX_ADDRESS_FAILURES", default=100)
+# Distinct codes one address may open without verifying them (stage-only pages), per window.
+ZONGZHI_TRACKING_MAX_CODES_VIEWED = env.int("ZONGZHI_TRACKING_MAX_CODES_VIEWED", default=30)
+ZONGZHI_TRACKING_CODES_VIEWED_WINDOW_SECONDS = env.int(
+    "ZONGZHI_TRACKING_CODES_VIEWED_WINDOW_SECONDS", default=60 * 60
+)
 # How long a verified party sees the full case page without verifying again.
 ZONGZHI_TRACKING_VERIFIED_SECONDS = env.int("ZONGZHI_TRACKING_VERIFIED_SECONDS", default=2 * 60 * 60)
 
