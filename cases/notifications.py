@@ -4,14 +4,16 @@ The one notification pipeline of the project. :func:`notify` writes inbox rows i
 caller's transaction and queues their e-mail after commit (:func:`send_notification_mail`,
 run by the ``mail_notifications`` task); the case events' notices below and the supervision
 app's reminders and orders all go through it. Case events are told from the Celery task
-queued on commit; safe to run twice (unique constraints on notifications and sent messages),
-so a retried task never tells anyone twice.
+queued through the outbox (:func:`common.tasks.enqueue_on_commit`: a row in the event's own
+transaction, so a broker that is down delays a notice but never loses it); each outbox row runs
+once, and the tasks are safe to run twice anyway (unique constraints on notifications and sent
+messages), so a retried task never tells anyone twice.
 """
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -73,7 +75,9 @@ def queue_mail(notification_ids: list[int]) -> None:
     from .tasks import mail_notifications
 
     if notification_ids:
-        enqueue_on_commit(mail_notifications, list(notification_ids))
+        # Each notification is mailed by one call: its first id names the mailing.
+        ids = list(notification_ids)
+        enqueue_on_commit(mail_notifications, ids, dedupe_key=f"mail-notifications:{min(ids)}")
 
 
 def send_notification_mail(notification_ids: list[int]) -> int:
@@ -199,15 +203,16 @@ def notify_parties(event: CaseEvent) -> int:
             )
             continue
         try:
-            SmsMessage.objects.create(
-                case=case,
-                event=event,
-                kind=event.transition,
-                phone=phone,
-                body=body,
-                backend=backend.name,
-                status=SmsMessage.Status.SENT,
-            )
+            with transaction.atomic():  # the outbox runs this task inside its transaction
+                SmsMessage.objects.create(
+                    case=case,
+                    event=event,
+                    kind=event.transition,
+                    phone=phone,
+                    body=body,
+                    backend=backend.name,
+                    status=SmsMessage.Status.SENT,
+                )
         except IntegrityError:  # a concurrent run of the same task logged it first
             continue
         sent += 1
