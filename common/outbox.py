@@ -100,7 +100,7 @@ def deliver(key: str, *, now: dt.datetime | None = None) -> tuple[str, int | Non
                 return "failed", None
             wait = backoff_seconds(attempts)
             OutboxMessage.objects.filter(pk=message.pk).update(
-                next_attempt_at=timezone.now() + dt.timedelta(seconds=wait), last_error=error
+                next_attempt_at=now + dt.timedelta(seconds=wait), last_error=error
             )
             logger.warning(
                 "outbox %s (%s) attempt %d failed, retry in %d s: %s",
