@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from common.outbox import Incomplete
 from common.tasks import enqueue_on_commit
 from departments.models import Role
 
@@ -169,7 +170,11 @@ def party_message(event: CaseEvent) -> str:
 
 
 def notify_parties(event: CaseEvent) -> int:
-    """Text the applicants (or, failing those, any party with a mobile number) about ``event``."""
+    """Text the applicants (or, failing those, any party with a mobile number) about ``event``.
+
+    A text the gateway refuses is logged as failed, and :class:`common.outbox.Incomplete` is
+    raised once the others are sent: the outbox keeps what was sent and retries the rest.
+    """
     if event.transition not in TO_PARTIES:
         return 0
     case = event.case
@@ -183,6 +188,7 @@ def notify_parties(event: CaseEvent) -> int:
     body = party_message(event)
     backend = get_backend()
     sent = 0
+    refused = []
     for phone in chosen:
         if SmsMessage.objects.filter(
             case=case, event=event, kind=event.transition, phone=phone, status=SmsMessage.Status.SENT
@@ -201,6 +207,7 @@ def notify_parties(event: CaseEvent) -> int:
                 status=SmsMessage.Status.FAILED,
                 error=str(exc)[:300],
             )
+            refused.append(str(exc)[:300])
             continue
         try:
             with transaction.atomic():  # the outbox runs this task inside its transaction
@@ -216,4 +223,7 @@ def notify_parties(event: CaseEvent) -> int:
         except IntegrityError:  # a concurrent run of the same task logged it first
             continue
         sent += 1
+    if refused:
+        # The texts that went out are logged and stay so; the outbox tries the others again later.
+        raise Incomplete(f"{len(refused)} of {len(chosen)} texts refused: {refused[-1]}")
     return sent

@@ -40,6 +40,14 @@ SWEEP_GRACE = dt.timedelta(seconds=60)
 DUE_TOLERANCE = dt.timedelta(seconds=5)
 
 
+class Incomplete(Exception):
+    """Raised by a task that did part of its work: keep what it wrote, run it again later.
+
+    A text gateway that refused one of two messages: the one sent stays logged (and is not sent
+    again, its unique key says so); the row is retried with backoff for the other.
+    """
+
+
 def max_attempts() -> int:
     return settings.ZONGZHI_OUTBOX_MAX_ATTEMPTS
 
@@ -86,8 +94,14 @@ def deliver(key: str, *, now: dt.datetime | None = None) -> tuple[str, int | Non
         try:
             if task is None:
                 raise LookupError(f"no task named {message.task!r} is registered")
-            with transaction.atomic():  # a failing task leaves none of its writes behind
-                task(*message.args, **message.kwargs)
+            incomplete = None
+            with transaction.atomic():  # a failing task leaves none of its writes behind …
+                try:
+                    task(*message.args, **message.kwargs)
+                except Incomplete as exc:  # … unless it says that what it did stands
+                    incomplete = exc
+            if incomplete is not None:
+                raise incomplete
         except Exception as exc:
             error = _error_text(exc)
             if attempts >= max_attempts():

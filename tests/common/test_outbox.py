@@ -238,3 +238,43 @@ def test_two_workers_claiming_one_row_run_it_once(require_postgres, monkeypatch)
     # And once more after it is done: still once.
     assert outbox.deliver("claimed-once") == ("skipped", None)
     assert CALLS == [((3,), {})]
+
+
+def test_a_refused_text_is_retried_by_the_outbox_and_sent_once(
+    new_case, coordinator, department, liaison, monkeypatch, django_capture_on_commit_callbacks
+):
+    from cases.services import case_assign, case_start_assessment
+    from cases.sms import SmsError
+
+    with django_capture_on_commit_callbacks(execute=True):
+        case = case_start_assessment(case=new_case(), actor=coordinator)
+    MemorySmsBackend.outbox.clear()  # the text on receipt went out
+    refusals = {"left": 1}
+    real_send = MemorySmsBackend.send
+
+    def gateway(self, phone, body):
+        if refusals["left"]:
+            refusals["left"] -= 1
+            raise SmsError("gateway answered 503")
+        real_send(self, phone, body)
+
+    monkeypatch.setattr(MemorySmsBackend, "send", gateway)
+    with django_capture_on_commit_callbacks(execute=True):
+        case_assign(case=case, actor=coordinator, risk_colour="blue", lead_department=department)
+    event = CaseEvent.objects.get(case=case, transition="assign")
+    row = OutboxMessage.objects.get(key=f"case-event:{event.pk}")
+    # The liaison's notice stands; the refused text is logged and the row waits for its retry.
+    assert (row.status, row.attempts) == ("pending", 1) and "gateway answered 503" in row.last_error
+    assert Notification.objects.filter(event=event, user=liaison).count() == 1
+    assert list(SmsMessage.objects.filter(event=event).values_list("status", flat=True)) == ["failed"]
+    assert MemorySmsBackend.outbox == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = outbox.sweep(run=True, now=row.next_attempt_at + dt.timedelta(seconds=1))
+    assert summary["done"] == 1
+    assert SmsMessage.objects.filter(event=event, status="sent").count() == 1
+    assert [phone for phone, _body in MemorySmsBackend.outbox] == ["13812345678"]
+    assert Notification.objects.filter(event=event, user=liaison).count() == 1
+    assert len(mail.outbox) == 1  # the liaison's mail, once
+    assert outbox.sweep(run=True, now=row.next_attempt_at + dt.timedelta(hours=1))["due"] == 0
+    assert len(MemorySmsBackend.outbox) == 1
