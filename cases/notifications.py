@@ -12,10 +12,10 @@ messages), so a retried task never tells anyone twice.
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mass_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common.outbox import Incomplete
@@ -82,24 +82,40 @@ def queue_mail(notification_ids: list[int]) -> None:
 
 
 def send_notification_mail(notification_ids: list[int]) -> int:
-    """E-mail each notification to its user (those with an address); return how many went out."""
-    rows = (
-        Notification.objects.filter(pk__in=notification_ids, user__is_active=True)
+    """E-mail each notification not mailed yet to its user (those with an address); return how many went out.
+
+    Each one sent is marked (``emailed_at``), so a retry after a failure part-way, or a
+    duplicate run, sends only what has not gone out; a failure part-way raises
+    :class:`common.outbox.Incomplete` for the outbox to retry the rest.
+    """
+    rows = list(
+        Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True, user__is_active=True)
         .exclude(user__email="")
         .select_related("user")
         .order_by("id")
     )
+    if not rows:
+        return 0
     base = settings.PUBLIC_BASE_URL
-    messages = [
-        (
-            f"【综治中心】{n.title}",
-            f"{n.body}\n\n{base}{n.url}" if n.url else n.body,
-            settings.DEFAULT_FROM_EMAIL,
-            [n.user.email],
-        )
-        for n in rows
-    ]
-    return send_mass_mail(messages) if messages else 0
+    sent: list[int] = []
+    try:
+        with get_connection() as connection:
+            for n in rows:
+                EmailMessage(
+                    f"【综治中心】{n.title}",
+                    f"{n.body}\n\n{base}{n.url}" if n.url else n.body,
+                    settings.DEFAULT_FROM_EMAIL,
+                    [n.user.email],
+                    connection=connection,
+                ).send()
+                sent.append(n.pk)
+    except Exception as exc:
+        if not sent:
+            raise
+        Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+        raise Incomplete(f"{len(sent)} of {len(rows)} e-mails sent: {type(exc).__name__}: {exc}") from exc
+    Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+    return len(sent)
 
 
 # --- Case events ------------------------------------------------------------------------------

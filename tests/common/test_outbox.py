@@ -187,6 +187,10 @@ def test_staff_mail_goes_through_the_outbox_once(
     assert mailing.status == "done"
     assert [m.to for m in mail.outbox] == [[liaison.email]]
     assert outbox.deliver(mailing.key) == ("skipped", None)
+    # Even a second mailing of the same notice (another row) sends nothing: it is marked mailed.
+    from cases.tasks import mail_notifications
+
+    assert mail_notifications([notice.pk]) == 0
     assert len(mail.outbox) == 1
 
 
@@ -278,3 +282,37 @@ def test_a_refused_text_is_retried_by_the_outbox_and_sent_once(
     assert len(mail.outbox) == 1  # the liaison's mail, once
     assert outbox.sweep(run=True, now=row.next_attempt_at + dt.timedelta(hours=1))["due"] == 0
     assert len(MemorySmsBackend.outbox) == 1
+
+
+def test_mail_that_fails_part_way_is_retried_for_the_rest_only(
+    coordinator, liaison, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.mail.backends.locmem import EmailBackend
+
+    from cases.notifications import notification, notify
+
+    real_send = EmailBackend.send_messages
+    calls = {"n": 0}
+
+    def flaky(self, messages):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise ConnectionError("SMTP went away")
+        return real_send(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", flaky)
+    with django_capture_on_commit_callbacks(execute=True):
+        ids = notify(
+            [
+                notification(user_id=coordinator.pk, kind="test", title="督办一"),
+                notification(user_id=liaison.pk, kind="test", title="督办二"),
+            ]
+        )
+    row = OutboxMessage.objects.get(key=f"mail-notifications:{min(ids)}")
+    assert row.status == "pending" and "1 of 2 e-mails sent" in row.last_error
+    assert [m.to for m in mail.outbox] == [[coordinator.email]]
+    assert list(Notification.objects.order_by("id").values_list("emailed_at", flat=True))[1] is None
+
+    assert outbox.sweep(run=True, now=row.next_attempt_at + dt.timedelta(seconds=1))["done"] == 1
+    assert [m.to for m in mail.outbox] == [[coordinator.email], [liaison.email]]
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
