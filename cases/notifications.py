@@ -4,18 +4,21 @@ The one notification pipeline of the project. :func:`notify` writes inbox rows i
 caller's transaction and queues their e-mail after commit (:func:`send_notification_mail`,
 run by the ``mail_notifications`` task); the case events' notices below and the supervision
 app's reminders and orders all go through it. Case events are told from the Celery task
-queued on commit; safe to run twice (unique constraints on notifications and sent messages),
-so a retried task never tells anyone twice.
+queued through the outbox (:func:`common.tasks.enqueue_on_commit`: a row in the event's own
+transaction, so a broker that is down delays a notice but never loses it); each outbox row runs
+once, and the tasks are safe to run twice anyway (unique constraints on notifications and sent
+messages), so a retried task never tells anyone twice.
 """
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mass_mail
-from django.db import IntegrityError
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common.outbox import Incomplete
 from common.tasks import enqueue_on_commit
 from departments.models import Role
 
@@ -73,28 +76,46 @@ def queue_mail(notification_ids: list[int]) -> None:
     from .tasks import mail_notifications
 
     if notification_ids:
-        enqueue_on_commit(mail_notifications, list(notification_ids))
+        # Each notification is mailed by one call: its first id names the mailing.
+        ids = list(notification_ids)
+        enqueue_on_commit(mail_notifications, ids, dedupe_key=f"mail-notifications:{min(ids)}")
 
 
 def send_notification_mail(notification_ids: list[int]) -> int:
-    """E-mail each notification to its user (those with an address); return how many went out."""
-    rows = (
-        Notification.objects.filter(pk__in=notification_ids, user__is_active=True)
+    """E-mail each notification not mailed yet to its user (those with an address); return how many went out.
+
+    Each one sent is marked (``emailed_at``), so a retry after a failure part-way, or a
+    duplicate run, sends only what has not gone out; a failure part-way raises
+    :class:`common.outbox.Incomplete` for the outbox to retry the rest.
+    """
+    rows = list(
+        Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True, user__is_active=True)
         .exclude(user__email="")
         .select_related("user")
         .order_by("id")
     )
+    if not rows:
+        return 0
     base = settings.PUBLIC_BASE_URL
-    messages = [
-        (
-            f"【综治中心】{n.title}",
-            f"{n.body}\n\n{base}{n.url}" if n.url else n.body,
-            settings.DEFAULT_FROM_EMAIL,
-            [n.user.email],
-        )
-        for n in rows
-    ]
-    return send_mass_mail(messages) if messages else 0
+    sent: list[int] = []
+    try:
+        with get_connection() as connection:
+            for n in rows:
+                EmailMessage(
+                    f"【综治中心】{n.title}",
+                    f"{n.body}\n\n{base}{n.url}" if n.url else n.body,
+                    settings.DEFAULT_FROM_EMAIL,
+                    [n.user.email],
+                    connection=connection,
+                ).send()
+                sent.append(n.pk)
+    except Exception as exc:
+        if not sent:
+            raise
+        Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+        raise Incomplete(f"{len(sent)} of {len(rows)} e-mails sent: {type(exc).__name__}: {exc}") from exc
+    Notification.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+    return len(sent)
 
 
 # --- Case events ------------------------------------------------------------------------------
@@ -165,7 +186,11 @@ def party_message(event: CaseEvent) -> str:
 
 
 def notify_parties(event: CaseEvent) -> int:
-    """Text the applicants (or, failing those, any party with a mobile number) about ``event``."""
+    """Text the applicants (or, failing those, any party with a mobile number) about ``event``.
+
+    A text the gateway refuses is logged as failed, and :class:`common.outbox.Incomplete` is
+    raised once the others are sent: the outbox keeps what was sent and retries the rest.
+    """
     if event.transition not in TO_PARTIES:
         return 0
     case = event.case
@@ -179,6 +204,7 @@ def notify_parties(event: CaseEvent) -> int:
     body = party_message(event)
     backend = get_backend()
     sent = 0
+    refused = []
     for phone in chosen:
         if SmsMessage.objects.filter(
             case=case, event=event, kind=event.transition, phone=phone, status=SmsMessage.Status.SENT
@@ -197,18 +223,23 @@ def notify_parties(event: CaseEvent) -> int:
                 status=SmsMessage.Status.FAILED,
                 error=str(exc)[:300],
             )
+            refused.append(str(exc)[:300])
             continue
         try:
-            SmsMessage.objects.create(
-                case=case,
-                event=event,
-                kind=event.transition,
-                phone=phone,
-                body=body,
-                backend=backend.name,
-                status=SmsMessage.Status.SENT,
-            )
+            with transaction.atomic():  # the outbox runs this task inside its transaction
+                SmsMessage.objects.create(
+                    case=case,
+                    event=event,
+                    kind=event.transition,
+                    phone=phone,
+                    body=body,
+                    backend=backend.name,
+                    status=SmsMessage.Status.SENT,
+                )
         except IntegrityError:  # a concurrent run of the same task logged it first
             continue
         sent += 1
+    if refused:
+        # The texts that went out are logged and stay so; the outbox tries the others again later.
+        raise Incomplete(f"{len(refused)} of {len(chosen)} texts refused: {refused[-1]}")
     return sent

@@ -33,17 +33,25 @@ def notify_case_event(self, event_id: int) -> dict:
 )
 def notify_case_events(self, event_ids: list[int]) -> dict:
     """Tell the staff and parties concerned about many case events (a set-based transition's)."""
+    from common.outbox import Incomplete
+
     from .models import CaseEvent
     from .notifications import notify_parties, notify_staff
 
     staff = parties = 0
+    refused = []
     for event in (
         CaseEvent.objects.select_related("case", "case__lead_department")
         .filter(pk__in=event_ids)
         .order_by("pk")
     ):
         staff += notify_staff(event)
-        parties += notify_parties(event)
+        try:
+            parties += notify_parties(event)
+        except Incomplete as exc:  # tell the other events' parties first; then retry this one
+            refused.append(f"{event.pk}: {exc}")
+    if refused:
+        raise Incomplete("; ".join(refused))
     return {"staff": staff, "parties": parties}
 
 

@@ -14,7 +14,6 @@ again: each scenario is keyed by its intake key, and the history is backfilled o
 import contextlib
 import datetime as dt
 import random
-from unittest import mock
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -25,6 +24,7 @@ from django.utils import timezone
 from cases import services as s
 from cases.models import Case, CaseEvent, Evaluation, Rating, RiskColour, State
 from cases.tasks import mail_notifications, notify_case_event
+from common.tasks import skipping
 from demo.people import id_number, mobile
 from departments.deadlines import deadline_for
 from departments.models import Center, Department, Stage
@@ -68,10 +68,7 @@ def seed_supervision_demo(stdout=None) -> dict[str, int]:
 @contextlib.contextmanager
 def _quiet():
     """No e-mail for made-up history (the console backend would print every message)."""
-    with (
-        mock.patch.object(notify_case_event, "delay", lambda *a, **k: None),
-        mock.patch.object(mail_notifications, "delay", lambda *a, **k: None),
-    ):
+    with skipping(notify_case_event, mail_notifications):
         yield
 
 

@@ -4,7 +4,7 @@ from collections import Counter
 
 from django.db import connection, transaction
 
-from common.tasks import enqueue_on_commit
+from common.tasks import publish_on_commit
 
 from .events import WebhookEvent
 from .models import WebhookDelivery, WebhookSequence, WebhookSubscription
@@ -58,8 +58,10 @@ class WebhookBatch:
             .order_by("created_at", "id")
             .values_list("id", flat=True)
         )
+        # The delivery rows are this app's own outbox: what a dead broker loses, the
+        # webhook_retry_due sweep sends. So a plain publish, no common outbox row.
         for delivery_id in ids:
-            enqueue_on_commit(webhook_deliver, delivery_id)
+            publish_on_commit(webhook_deliver, delivery_id)
         return len(ids)
 
 
@@ -126,7 +128,7 @@ def webhook_delivery_retry(*, delivery: WebhookDelivery) -> bool:
         next_attempt_at=None,
         retry_until=timezone.now() + dt.timedelta(seconds=retry_budget_seconds()),
     )
-    enqueue_on_commit(webhook_deliver, delivery.pk)
+    publish_on_commit(webhook_deliver, delivery.pk)
     return True
 
 

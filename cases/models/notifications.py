@@ -40,6 +40,8 @@ class Notification(models.Model):
     body = models.TextField(_("内容"), blank=True)
     url = models.CharField(_("链接"), max_length=200, blank=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    # Set when the e-mail went out: a mailing run again (a retry, a duplicate) skips it.
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 
     class Meta:

@@ -74,7 +74,7 @@ def _log(case, actor, name, from_state, to_state, *, reason="", data=None, now=N
         data=data or {},
         created_at=now or timezone.now(),
     )
-    enqueue_on_commit(notify_case_event, event.pk)
+    enqueue_on_commit(notify_case_event, event.pk, dedupe_key=f"case-event:{event.pk}")
     webhook_emit(
         event_type=WebhookEvent.CASE_CREATED if name == "create" else WebhookEvent.CASE_TRANSITION,
         event_id=f"case-event-{event.pk}",

@@ -101,7 +101,8 @@ def _supervise(case_ids, *, actor, reasons, now, data_by_case, webhooks, notices
     )
     record_history(supervised, actor=actor, reasons=reasons, now=now)
     if notices:
-        enqueue_on_commit(notify_case_events, [event.pk for event in events])
+        event_ids = [event.pk for event in events]
+        enqueue_on_commit(notify_case_events, event_ids, dedupe_key=f"case-events:{min(event_ids)}")
     # The caller's batch lends its subscriptions (read once per sweep); the base class's emit
     # takes each event's series key, whatever the caller's subclass adds.
     WebhookBatch.emit(

@@ -36,10 +36,14 @@ def everything(db):
 
 @pytest.fixture
 def queued(monkeypatch):
-    """The delivery ids handed to the task after commit, in the order they were queued."""
+    """The delivery ids handed to the task after commit, in the order they were queued.
+
+    Deliveries are their own outbox (webhook_retry_due sends what a dead broker lost), so they
+    are published with publish_on_commit, not written to the common outbox.
+    """
     ids: list[int] = []
     monkeypatch.setattr(
-        integration_services, "enqueue_on_commit", lambda task, delivery_id: ids.append(delivery_id)
+        integration_services, "publish_on_commit", lambda task, delivery_id: ids.append(delivery_id)
     )
     return ids
 

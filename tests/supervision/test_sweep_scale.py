@@ -22,8 +22,9 @@ pytestmark = pytest.mark.django_db
 PATTERNS = ("order", "red", "reminder", "problem", "raise", "assess")
 # With the SAVEPOINT and RELEASE of the sweep's transaction, and the cases' history (read, INSERT).
 # The assessment stage adds two: its own read of the cases not yet assigned, and the center's
-# coordinators (read once, only when a reminder or order concerns the center itself).
-SWEEP_QUERIES = 32
+# coordinators (read once, only when a reminder or order concerns the center itself). The mail of
+# the notices is one outbox row (one INSERT in the sweep's transaction).
+SWEEP_QUERIES = 33
 
 
 def build(n: int, department, now) -> None:

@@ -287,6 +287,11 @@ ZONGZHI_ATTACHMENT_MAX_FILES = env.int("ZONGZHI_ATTACHMENT_MAX_FILES", default=1
 ZONGZHI_WEBHOOK_TIMEOUT = env.float("ZONGZHI_WEBHOOK_TIMEOUT", default=5.0)
 ZONGZHI_WEBHOOK_RETRY_BUDGET = env.int("ZONGZHI_WEBHOOK_RETRY_BUDGET", default=60 * 60)
 
+# --- The outbox (common.outbox) ------------------------------------------------------------------
+# Attempts at a queued side effect (notices, texts, e-mail) before it is marked failed for an
+# operator to retry from the admin; retries back off from 30 s doubling to 15 min.
+ZONGZHI_OUTBOX_MAX_ATTEMPTS = env.int("ZONGZHI_OUTBOX_MAX_ATTEMPTS", default=10)
+
 # Every handler masks phone and ID numbers and drops secret keys (common.redact); runserver's
 # request lines (django.server) get the same filter, since they carry query strings.
 LOGGING = {
