@@ -27,7 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases.ratelimit import client_address
-from common.api import ApiError
+from common.api import ApiError, errors
 
 API_PREFIX = "/api/"
 
@@ -103,8 +103,12 @@ class TokenCreateSerializer(serializers.Serializer):
 @extend_schema(
     summary=_("用用户名和密码换取接口令牌"),
     request=TokenCreateSerializer,
-    responses={200: inline_serializer("TokenCreated", {"token": serializers.CharField()})},
+    responses={
+        200: inline_serializer("TokenCreated", {"token": serializers.CharField()}),
+        **errors(400, 429),
+    },
     tags=["auth"],
+    auth=[],
 )
 class TokenCreateApi(APIView):
     """Return the user's API token for a correct user name and password; failures count towards the lockout."""

@@ -7,6 +7,7 @@ from a script that did not load, fails the test. The charts must still be drawn.
 
 import os
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from cases.services import case_accept, case_assign, case_start_assessment
@@ -96,6 +97,18 @@ def test_every_roles_main_pages_run_under_the_csp(
     problems["api docs"] = visit(page, base + "/api/docs/")
     page.wait_for_selector(".swagger-ui .opblock", timeout=30_000)
     problems["api docs"] += page.evaluate("window.__cspViolations") + page.errors
+
+    root = get_user_model().objects.create_superuser("root", "root@example.cn", "zongzhi-test")
+    page = watched(page_factory)
+    login(page, root.username)
+    for path in [
+        "/admin/",
+        "/admin/cases/case/",
+        f"/admin/cases/case/{case.pk}/change/",
+        "/admin/departments/department/",
+        "/admin/axes/accessattempt/",
+    ]:
+        problems[path] = visit(page, base + path)
 
     phone = watched(page_factory, viewport={"width": 360, "height": 740}, is_mobile=True)
     problems["tracking start"] = visit(phone, base + "/t/")

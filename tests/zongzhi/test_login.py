@@ -231,3 +231,11 @@ def test_the_session_cookie_ends_with_the_browser(client, staff):
     cookie = response.cookies["sessionid"]
     assert cookie["expires"] == "" and cookie["max-age"] == ""
     assert LAST_ACTIVITY_KEY in client.session
+
+
+@pytest.mark.django_db
+def test_an_ipv6_client_counts_as_its_network(client, staff):
+    client.post(
+        LOGIN, {"username": staff.username, "password": "wrong-password"}, REMOTE_ADDR="2001:db8:1:2:3:4:5:6"
+    )
+    assert AccessAttempt.objects.get().ip_address == "2001:db8:1:2::"
