@@ -7,7 +7,9 @@ Both counts end ``ZONGZHI_LOGIN_COOLOFF_MINUTES`` after the last failure; an adm
 unlocks earlier from the admin (axes' access attempts) or with ``manage.py axes_reset_username``.
 """
 
+import hashlib
 import ipaddress
+import time
 from datetime import timedelta
 
 from axes.handlers.database import AxesDatabaseHandler
@@ -15,6 +17,7 @@ from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.cache import cache
 from django.db.models import Sum
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -53,8 +56,36 @@ def _failures(attempts) -> int:
     return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
 
 
+def _attempts_key(username) -> str:
+    """Cache key counting this user name's password checks in the current cool-off window."""
+    window = int(time.time()) // int(cooloff().total_seconds())
+    digest = hashlib.sha256(str(username).encode()).hexdigest()[:32]
+    return f"zongzhi:login:attempts:{digest}:{window}"
+
+
+def forget_attempts(username) -> int:
+    """Forget the user name's failures and counted checks after a successful log-in; return the rows deleted."""
+    count, _deleted = AccessAttempt.objects.filter(username=username).delete()
+    cache.delete(_attempts_key(username))
+    return count
+
+
 class LoginLockoutHandler(AxesDatabaseHandler):
-    """Axes' database handler with two limits: a low one per user name, a high ceiling per address."""
+    """Axes' database handler with two limits: a low one per user name, a high ceiling per address.
+
+    Axes reads the failures before the password is checked and records them after, so parallel
+    guesses could all pass the reading; each check therefore first takes a numbered slot with one
+    atomic cache ``incr`` (per user name, per cool-off window), and only the first
+    ``AXES_FAILURE_LIMIT`` slots have their password checked.
+    """
+
+    def is_locked(self, request, credentials=None) -> bool:
+        """Return whether the log-in is refused: locked out already, or past the limit's slots."""
+        if super().is_locked(request, credentials):
+            return True
+        key = _attempts_key(get_client_username(request, credentials))
+        cache.add(key, 0, timeout=int(cooloff().total_seconds()) * 2)
+        return cache.incr(key) > settings.AXES_FAILURE_LIMIT
 
     def get_failures(self, request, credentials=None) -> int:
         """Return the user's failures, or the user limit when the address has reached its ceiling.
@@ -69,9 +100,11 @@ class LoginLockoutHandler(AxesDatabaseHandler):
 
     def reset_user_attempts(self, request, credentials=None) -> int:
         """Forget only this user's failures on a successful log-in, never the other users' at the address."""
-        username = get_client_username(request, credentials)
-        count, _deleted = AccessAttempt.objects.filter(username=username).delete()
-        return count
+        return forget_attempts(get_client_username(request, credentials))
+
+    def post_delete_access_attempt(self, instance, **kwargs):
+        """An administrator's unlock (admin or ``axes_reset_username``) also frees the counted slots."""
+        cache.delete(_attempts_key(instance.username))
 
 
 def lockout_response(request, original_response=None, credentials=None):
@@ -129,6 +162,7 @@ class TokenCreateApi(APIView):
             )
         if user is None:
             raise ApiError(_("用户名或密码不正确。"), code="invalid_credentials", status_code=400)
+        forget_attempts(user.get_username())  # a success, as at the log-in page
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

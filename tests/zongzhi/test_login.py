@@ -1,6 +1,10 @@
 """Log-in protection: lockout per user (not per hall), the API token, admin unlocking, idle sessions."""
 
 import datetime as dt
+import json
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from axes.models import AccessAttempt
@@ -239,3 +243,44 @@ def test_an_ipv6_client_counts_as_its_network(client, staff):
         LOGIN, {"username": staff.username, "password": "wrong-password"}, REMOTE_ADDR="2001:db8:1:2:3:4:5:6"
     )
     assert AccessAttempt.objects.get().ip_address == "2001:db8:1:2::"
+
+
+@pytest.mark.django_db
+def test_a_successful_token_forgets_the_users_earlier_failures(staff):
+    for _ in range(4):
+        token(staff, "wrong-password")
+    assert token(staff, PASSWORD).status_code == 200
+    for _ in range(4):  # four more typos: still under the limit
+        assert token(staff, "wrong-password").status_code == 400
+    assert token(staff, PASSWORD).status_code == 200
+
+
+# --- parallel guesses -------------------------------------------------------------------------
+
+
+def post_json(url, body) -> int:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@pytest.mark.postgres
+def test_forty_parallel_wrong_passwords_have_only_five_checked(
+    require_postgres, transactional_db, live_server, center
+):
+    user = StaffFactory(center=center).user
+    url = live_server.url + TOKEN
+    with ThreadPoolExecutor(40) as pool:
+        codes = list(
+            pool.map(lambda _: post_json(url, {"username": user.username, "password": "wrong"}), range(40))
+        )
+    assert sorted(set(codes)) == [400, 429]
+    assert codes.count(400) <= 4  # the fifth failure itself answers 429
+    checked = sum(a.failures_since_start for a in AccessAttempt.objects.filter(username=user.username))
+    assert checked == 5
+    assert post_json(url, {"username": user.username, "password": PASSWORD}) == 429
