@@ -9,6 +9,7 @@ from collections import defaultdict
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
+from django.test import RequestFactory
 from django.utils import timezone
 
 from cases.models import (
@@ -108,7 +109,10 @@ def test_organisation_users_and_duty_board():
 
     usernames = ["reception", "coordinator", "leader", "admin"] + [f"liaison-{s}" for s in RESIDENT_SLUGS]
     for username in usernames:
-        user = authenticate(username=username, password="zongzhi-demo")
+        # A request, as every log-in has: axes counts failures per user and address.
+        user = authenticate(
+            RequestFactory().post("/accounts/login/"), username=username, password="zongzhi-demo"
+        )
         assert user is not None, username
         assert user.email == f"{username}@zongzhi.local"
         assert user.staff_profile.center == county and user.staff_profile.display_name

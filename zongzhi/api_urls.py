@@ -9,7 +9,7 @@ transition URLs, so they issue and verify orders as the pages do.
 from django.urls import include, path, re_path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import exceptions
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny
@@ -22,6 +22,8 @@ from cases.api.public import PublicEvaluationApi
 from cases.api.transitions import EvaluateApi
 from supervision.api.transitions import SUPERVISION_TRANSITION_VIEWS
 from supervision.services import evaluation_record
+
+from .login import ApiDocsPermission, TokenCreateApi
 
 app_name = "api"
 
@@ -36,6 +38,7 @@ def not_found(request, *args, **kwargs):
 
 
 v1 = [
+    path("auth/token/", TokenCreateApi.as_view(), name="token-create"),
     path(
         "cases/<str:code>/transitions/evaluate/",
         EvaluateApi.as_view(record_evaluation=evaluation_record),
@@ -59,7 +62,12 @@ v1 = [
 
 urlpatterns = [
     path("v1/", include(v1)),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[ApiDocsPermission]), name="schema"),
+    # The split view serves its start-up script from a URL: no inline <script> under the CSP.
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", permission_classes=[ApiDocsPermission]),
+        name="docs",
+    ),
     re_path(r"^.*$", not_found),
 ]

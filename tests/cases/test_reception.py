@@ -1,6 +1,9 @@
 """Reception-hall pages: intake, the repeat-visit check, the receipt and case search."""
 
+from pathlib import Path
+
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from cases.models import Attachment, Case, CaseSequence, Party, Visit
@@ -254,10 +257,13 @@ def test_receipt_query_count(client, reception, new_case, django_assert_num_quer
 def test_receipt_prints_on_a5_or_a4(client, reception, new_case):
     case = new_case()
     client.force_login(reception)
-    assert "size: A5" in client.get(reverse("cases:receipt", args=[case.code])).content.decode()
-    assert (
-        "size: A4" in client.get(reverse("cases:receipt", args=[case.code]), {"paper": "a4"}).content.decode()
-    )
+    # The page size comes from a static stylesheet (no inline style under the CSP).
+    a5 = client.get(reverse("cases:receipt", args=[case.code])).content.decode()
+    a4 = client.get(reverse("cases:receipt", args=[case.code]), {"paper": "a4"}).content.decode()
+    assert "css/print-receipt-a5.css" in a5 and "print-receipt-a4" not in a5
+    assert "css/print-receipt-a4.css" in a4 and "print-receipt-a5" not in a4
+    assert "size: A5" in Path(finders.find("css/print-receipt-a5.css")).read_text(encoding="utf-8")
+    assert "size: A4" in Path(finders.find("css/print-receipt-a4.css")).read_text(encoding="utf-8")
 
 
 def test_party_rows_survive_a_rejected_form(client, reception, center):

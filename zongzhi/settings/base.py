@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -56,10 +57,13 @@ INSTALLED_APPS = [
     "cases",
     "supervision",
     "demo",
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -70,9 +74,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "common.sessions.StaffSessionIdleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: it turns a log-in that axes refused into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "zongzhi.urls"
@@ -137,6 +144,35 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# axes first: it refuses a locked-out user before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# --- Log-in lockout (django-axes; zongzhi.login) -----------------------------------------------
+# Failures per user name before that user is locked out, and the much higher ceiling per client
+# address (behind the proxy the whole hall shares one); both end this many minutes after the
+# last failure. An administrator unlocks earlier: docs/login.md.
+ZONGZHI_LOGIN_MAX_FAILURES = env.int("ZONGZHI_LOGIN_MAX_FAILURES", default=5)
+ZONGZHI_LOGIN_MAX_ADDRESS_FAILURES = env.int("ZONGZHI_LOGIN_MAX_ADDRESS_FAILURES", default=100)
+ZONGZHI_LOGIN_COOLOFF_MINUTES = env.int("ZONGZHI_LOGIN_COOLOFF_MINUTES", default=30)
+AXES_FAILURE_LIMIT = ZONGZHI_LOGIN_MAX_FAILURES
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "zongzhi.login.LoginLockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "zongzhi.login.client_ip"
+AXES_LOCKOUT_CALLABLE = "zongzhi.login.lockout_response"
+AXES_COOLOFF_TIME = "zongzhi.login.cooloff"
+AXES_RESET_ON_SUCCESS = True
+# A locked-out user's further tries do not push the end of the lockout back.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+
+# --- Staff sessions -------------------------------------------------------------------------
+# Signed out after this many idle minutes (common.sessions) and, by default, when the browser
+# closes; the cookie lives no longer than the longest use of a session (a party's verification).
+ZONGZHI_SESSION_IDLE_MINUTES = env.int("ZONGZHI_SESSION_IDLE_MINUTES", default=30)
+ZONGZHI_SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("ZONGZHI_SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = ZONGZHI_SESSION_EXPIRE_AT_BROWSER_CLOSE
 
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -246,6 +282,25 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# /api/docs/ and /api/schema/: open to anyone here, signed-in staff only in production.
+ZONGZHI_API_DOCS_REQUIRE_LOGIN = env.bool("ZONGZHI_API_DOCS_REQUIRE_LOGIN", default=False)
+
+# --- Content-Security-Policy (django-csp) ----------------------------------------------------
+# Scripts and styles only from our own static files: no inline <script>, <style>, style="…" or
+# on…= handler anywhere (Chart.js reads its data from a json_script block).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    }
+}
+
 # --- History -------------------------------------------------------------------------------
 # django-simple-history keeps every edit of cases, parties, departments, deadline rules, the duty
 # board and the calendar; the admin shows it. No revert from the admin: a case changes only
@@ -277,6 +332,7 @@ ZONGZHI_TRACKING_CODES_VIEWED_WINDOW_SECONDS = env.int(
 )
 # How long a verified party sees the full case page without verifying again.
 ZONGZHI_TRACKING_VERIFIED_SECONDS = env.int("ZONGZHI_TRACKING_VERIFIED_SECONDS", default=2 * 60 * 60)
+SESSION_COOKIE_AGE = max(ZONGZHI_SESSION_IDLE_MINUTES * 60, ZONGZHI_TRACKING_VERIFIED_SECONDS)
 
 # --- Attachments -------------------------------------------------------------------------------
 ZONGZHI_ATTACHMENT_MAX_MB = env.int("ZONGZHI_ATTACHMENT_MAX_MB", default=10)

@@ -31,6 +31,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# The API's documentation and schema only for signed-in staff: they map every endpoint.
+ZONGZHI_API_DOCS_REQUIRE_LOGIN = env.bool("ZONGZHI_API_DOCS_REQUIRE_LOGIN", default=True)
 if not SECURE_HTTPS:
     # Plain-HTTP intranet: check --deploy would warn about these; silence exactly those.
     SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W012", "security.W016"]
