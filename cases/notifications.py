@@ -8,6 +8,8 @@ queued on commit; safe to run twice (unique constraints on notifications and sen
 so a retried task never tells anyone twice.
 """
 
+import re
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
@@ -164,6 +166,14 @@ def party_message(event: CaseEvent) -> str:
         }
 
 
+_KEY_IN_LINK = re.compile(r"([?&]k=)[^\s&#]+")
+
+
+def redact_keys(text: str) -> str:
+    """Return ``text`` with the key of every tracking link (``?k=…``) replaced by asterisks."""
+    return _KEY_IN_LINK.sub(r"\1***", text)
+
+
 def notify_parties(event: CaseEvent) -> int:
     """Text the applicants (or, failing those, any party with a mobile number) about ``event``."""
     if event.transition not in TO_PARTIES:
@@ -177,6 +187,7 @@ def notify_parties(event: CaseEvent) -> int:
     if not chosen:
         return 0
     body = party_message(event)
+    logged_body = redact_keys(body)  # the log keeps no usable tracking link
     backend = get_backend()
     sent = 0
     for phone in chosen:
@@ -192,7 +203,7 @@ def notify_parties(event: CaseEvent) -> int:
                 event=event,
                 kind=event.transition,
                 phone=phone,
-                body=body,
+                body=logged_body,
                 backend=backend.name,
                 status=SmsMessage.Status.FAILED,
                 error=str(exc)[:300],
@@ -204,7 +215,7 @@ def notify_parties(event: CaseEvent) -> int:
                 event=event,
                 kind=event.transition,
                 phone=phone,
-                body=body,
+                body=logged_body,
                 backend=backend.name,
                 status=SmsMessage.Status.SENT,
             )

@@ -15,6 +15,15 @@ if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("dj
     raise ImproperlyConfigured(
         "DJANGO_SECRET_KEY must be set to a random value of at least 50 characters in production."
     )
+# Personal data and receipt keys: never keys derived from the secret key in production.
+ZONGZHI_PII_KEYS = env.list("ZONGZHI_PII_KEYS", default=[])
+ZONGZHI_PII_INDEX_KEYS = env.list("ZONGZHI_PII_INDEX_KEYS", default=[])
+ZONGZHI_TRACKING_SECRET = env("ZONGZHI_TRACKING_SECRET", default="")
+if not ZONGZHI_PII_KEYS or not ZONGZHI_PII_INDEX_KEYS or len(ZONGZHI_TRACKING_SECRET) < 32:
+    raise ImproperlyConfigured(
+        "ZONGZHI_PII_KEYS, ZONGZHI_PII_INDEX_KEYS and ZONGZHI_TRACKING_SECRET must be set in production "
+        "(generate with: manage.py rotate_pii_keys --generate)."
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must list the host names this deployment serves.")
