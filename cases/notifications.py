@@ -166,7 +166,7 @@ def party_message(event: CaseEvent) -> str:
         }
 
 
-_KEY_IN_LINK = re.compile(r"([?&]k=)[^\s&#]+")
+_KEY_IN_LINK = re.compile(r"([?&]k=)[A-Za-z0-9_-]+")
 
 
 def redact_keys(text: str) -> str:

@@ -81,7 +81,9 @@ def _rows(cursor, quote, table: str, pk: str, columns: list[str], after, batch: 
     return cursor.fetchall()
 
 
-def reseal_table(sealed: SealedTable, *, using: str = "default", batch: int = 500, unseal: bool = False) -> int:
+def reseal_table(
+    sealed: SealedTable, *, using: str = "default", batch: int = 500, unseal: bool = False
+) -> int:
     """Re-encrypt (or, with ``unseal``, decrypt back to plaintext) one table; return its row count."""
     connection = connections[using]
     quote = connection.ops.quote_name

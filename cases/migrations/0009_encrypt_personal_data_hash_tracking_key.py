@@ -14,7 +14,7 @@ from django.db import migrations
 from common.pii_storage import reseal_models
 
 PERSONAL_MODELS = ("cases.Party", "cases.HistoricalParty", "cases.Visit", "cases.SmsMessage")
-KEY_IN_LINK = re.compile(r"([?&]k=)[^\s&#]+")
+KEY_IN_LINK = re.compile(r"([?&]k=)[A-Za-z0-9_-]+")
 BATCH = 500
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +25,7 @@ from django.utils.translation import gettext as _
 from cases.models import Evaluation, Party, Rating, State
 from common import parsing
 from common.exceptions import InvalidTransition
+from common.pii import decrypt
 from departments.models import Role
 from departments.permissions import require_role
 
@@ -72,7 +75,7 @@ class Candidate:
 
 
 def person_key(*, id_number: str, phone: str) -> str:
-    """Return a one-way key of a person: by ID number if known, else by phone (their blind indexes)."""
+    """Return a one-way key of a person: by ID number if known, else by phone."""
     raw = f"id:{id_number}" if id_number else f"phone:{phone}"
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -93,15 +96,16 @@ def sampling_population(month: dt.date) -> list[Candidate]:
         )
         .exclude(phone="")
         .order_by("case__closed_at", "case_id", "order", "id")
-        # Who is the same person is decided on the blind indexes (equal numbers, equal indexes):
-        # nothing to decrypt, which would cost more than the query on a month of a large county.
-        .values_list("id", "case_id", "phone_index", "id_number_index")
+        # As stored (normalised, then encrypted): decrypted here without the personal-data field's
+        # per-value wrapper, which costs more than the query on a month of a large county. Not the
+        # blind indexes: the person keys (and the round's digest) must survive a key rotation.
+        .values_list("id", "case_id", Cast("phone", TextField()), Cast("id_number", TextField()))
     )
     population = []
     seen_ids: set[str] = set()
     phones: dict[str, bool] = {}  # phone → whether someone without an ID number used it
-    for party_id, case_id, phone, id_number in rows:
-        phone, id_number = phone or "", id_number or ""
+    for party_id, case_id, sealed_phone, sealed_id_number in rows:
+        phone, id_number = decrypt(sealed_phone), decrypt(sealed_id_number)
         shared_without_id = phones.get(phone)
         if id_number:
             if id_number in seen_ids or shared_without_id:
