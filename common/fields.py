@@ -217,6 +217,13 @@ class BlindIndexField(models.CharField):
         kwargs["source"] = self.source
         return name, path, args, kwargs
 
+    def db_type(self, connection):
+        if connection.vendor == "postgresql":
+            # The same type, spelled so that PostgreSQL gets no second (varchar_pattern_ops) index
+            # for LIKE, useless on a hash: every insert would maintain it.
+            return f"character varying({self.max_length})"
+        return super().db_type(connection)
+
     def pre_save(self, model_instance, add):
         source = model_instance._meta.get_field(self.source)
         value = pii.blind_index(source.kind, getattr(model_instance, source.attname))
