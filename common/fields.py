@@ -4,15 +4,15 @@ Every phone and ID number in the project goes through :class:`PersonalDataField`
 encrypted at rest (authenticated encryption, a random IV per value: :mod:`common.pii`) and found
 through its companion :class:`BlindIndexField` (a keyed hash of the normalised value), declared
 next to it as ``<field>_index``. ``filter(phone=x)`` and ``filter(phone__in=[...])`` compare
-blind indexes, transparently; any other lookup (contains, startswith, ordering that means
-something) is impossible on ciphertext and is refused. Values come back as
+blind indexes, transparently; any other lookup (contains, startswith, gt…) is impossible on
+ciphertext and is refused (ordering by the column runs, and means nothing). Values come back as
 :class:`PersonalValue` strings that know how to mask themselves.
 """
 
 import re
 
 from django.core import checks
-from django.core.exceptions import EmptyResultSet, FieldError, ImproperlyConfigured
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, FieldError, ImproperlyConfigured
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.expressions import Col
@@ -173,7 +173,7 @@ class PersonalDataField(models.CharField):
     def _check_blind_index(self):
         try:
             companion = self.model._meta.get_field(index_name(self.name))
-        except Exception:
+        except FieldDoesNotExist:
             companion = None
         if isinstance(companion, BlindIndexField) and companion.source == self.name:
             return []
