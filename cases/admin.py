@@ -182,7 +182,7 @@ class CaseAdmin(CaseCodeSearchMixin, SimpleHistoryAdmin):
             _("系统"),
             {
                 "classes": ["collapse"],
-                "fields": ["code", "version", "tracking_key", "intake_key", "updated_at"],
+                "fields": ["code", "version", "intake_key", "updated_at"],
             },
         ),
     ]

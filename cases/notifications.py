@@ -10,6 +10,8 @@ once, and the tasks are safe to run twice anyway (unique constraints on notifica
 messages), so a retried task never tells anyone twice.
 """
 
+import re
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
@@ -185,6 +187,14 @@ def party_message(event: CaseEvent) -> str:
         }
 
 
+_KEY_IN_LINK = re.compile(r"([?&]k=)[A-Za-z0-9_-]+")
+
+
+def redact_keys(text: str) -> str:
+    """Return ``text`` with the key of every tracking link (``?k=…``) replaced by asterisks."""
+    return _KEY_IN_LINK.sub(r"\1***", text)
+
+
 def notify_parties(event: CaseEvent) -> int:
     """Text the applicants (or, failing those, any party with a mobile number) about ``event``.
 
@@ -202,6 +212,7 @@ def notify_parties(event: CaseEvent) -> int:
     if not chosen:
         return 0
     body = party_message(event)
+    logged_body = redact_keys(body)  # the log keeps no usable tracking link
     backend = get_backend()
     sent = 0
     refused = []
@@ -218,7 +229,7 @@ def notify_parties(event: CaseEvent) -> int:
                 event=event,
                 kind=event.transition,
                 phone=phone,
-                body=body,
+                body=logged_body,
                 backend=backend.name,
                 status=SmsMessage.Status.FAILED,
                 error=str(exc)[:300],
@@ -232,7 +243,7 @@ def notify_parties(event: CaseEvent) -> int:
                     event=event,
                     kind=event.transition,
                     phone=phone,
-                    body=body,
+                    body=logged_body,
                     backend=backend.name,
                     status=SmsMessage.Status.SENT,
                 )

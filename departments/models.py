@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from common.fields import KIND_PHONE, PersonalDataField
+from common.fields import KIND_PHONE, BlindIndexField, PersonalDataField
 from common.models import TimeStampedModel
 
 division_code_validator = RegexValidator(r"^\d{6}$", _("行政区划代码应为 6 位数字。"))
@@ -128,6 +128,7 @@ class StaffProfile(TimeStampedModel):
     )
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = PersonalDataField(_("电话"), kind=KIND_PHONE)
+    phone_index = BlindIndexField(source="phone")
 
     class Meta:
         verbose_name = _("工作人员")

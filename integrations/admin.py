@@ -119,6 +119,5 @@ class IdempotencyRecordAdmin(ReadOnlyAdmin):
         "path",
         "request_hash",
         "response_status",
-        "response_body",
         "created_at",
     ]

@@ -11,6 +11,8 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.fields import EncryptedJSONField
+
 from .events import WebhookEvent, validate_event_types
 
 
@@ -23,7 +25,8 @@ class IdempotencyRecord(models.Model):
     path = models.CharField(_("路径"), max_length=300)
     request_hash = models.CharField(_("请求摘要"), max_length=64)
     response_status = models.PositiveSmallIntegerField(_("响应状态"))
-    response_body = models.JSONField(_("响应内容"))
+    # Encrypted: a case's answer holds its parties' phone and ID numbers.
+    response_body = EncryptedJSONField(_("响应内容"))
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 
     class Meta:

@@ -11,6 +11,7 @@ from rest_framework import exceptions
 
 from common.api import JsonOnlyNegotiation, errors
 
+from ..models import TRACKING_KEY_FIELDS
 from ..permissions import may_print_receipt
 from ..qr import case_qr_png, case_qr_svg
 from ..selectors import cases_visible_to
@@ -22,7 +23,7 @@ class _QrApi(CaseApiView):
     fmt = "svg"
 
     def get(self, request, code: str):
-        case = self.get_case(code, cases_visible_to(request.user).only("id", "code", "tracking_key"))
+        case = self.get_case(code, cases_visible_to(request.user).only("id", *TRACKING_KEY_FIELDS))
         if not may_print_receipt(request.user):
             raise exceptions.PermissionDenied(_("回执二维码仅限窗口受理员和研判督办专员。"))
         etag = hashlib.sha256(f"{case.code}:{case.tracking_key}:{self.fmt}".encode()).hexdigest()[:32]

@@ -5,7 +5,7 @@ parties, records (handling records, evaluations, events, attachments, visits) an
 notifications (staff notices and SMS). Everything is re-exported here.
 """
 
-from .case import Case, CaseQuerySet, CaseSequence  # noqa: F401
+from .case import TRACKING_KEY_FIELDS, Case, CaseQuerySet, CaseSequence  # noqa: F401
 from .choices import (  # noqa: F401
     OPEN_STATES,
     WITH_DEPARTMENT_STATES,
@@ -17,7 +17,10 @@ from .choices import (  # noqa: F401
     RiskColour,
     Source,
     State,
+    derive_tracking_key,
+    hash_tracking_key,
     new_tracking_key,
+    new_tracking_nonce,
 )
 from .notifications import Notification, SmsMessage  # noqa: F401
 from .parties import Party  # noqa: F401

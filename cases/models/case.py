@@ -21,8 +21,13 @@ from .choices import (
     RiskColour,
     Source,
     State,
-    new_tracking_key,
+    derive_tracking_key,
+    hash_tracking_key,
+    new_tracking_nonce,
 )
+
+# What checking or printing a receipt key reads (for ``.only()``).
+TRACKING_KEY_FIELDS = ("code", "tracking_nonce", "tracking_key_hash", "tracking_key_legacy_hash")
 
 
 class CaseQuerySet(models.QuerySet):
@@ -121,7 +126,11 @@ class Case(FSMModelMixin, TimeStampedModel):
         _("状态"), max_length=20, choices=State.choices, default=State.RECEIVED, protected=True, db_index=True
     )
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
-    tracking_key = models.CharField(_("查询密钥"), max_length=32, default=new_tracking_key, editable=False)
+    # The receipt's QR key is derived from the code and this nonce with ZONGZHI_TRACKING_SECRET;
+    # only its hash is stored (and, for cases from before, the hash of the key they were printed with).
+    tracking_nonce = models.CharField(max_length=32, default=new_tracking_nonce, editable=False)
+    tracking_key_hash = models.CharField(max_length=64, blank=True, editable=False)
+    tracking_key_legacy_hash = models.CharField(max_length=64, blank=True, editable=False)
     is_problem = models.BooleanField(_("问题工单"), default=False, db_index=True)
     is_collective = models.BooleanField(_("集体访"), default=False)
     people_count = models.PositiveSmallIntegerField(_("来访人数"), default=1)
@@ -188,9 +197,26 @@ class Case(FSMModelMixin, TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("tracking:case", args=[self.code])
 
+    def save(self, *args, **kwargs):
+        if self.code and not self.tracking_key_hash:
+            self.tracking_key_hash = hash_tracking_key(self.tracking_key)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "tracking_key_hash"}
+        super().save(*args, **kwargs)
+
+    @property
+    def tracking_key(self) -> str:
+        """Return the receipt's QR key, derived again (it is not stored)."""
+        return derive_tracking_key(self.code, self.tracking_nonce)
+
     def tracking_key_matches(self, key: str) -> bool:
-        """Return whether ``key`` is this case's receipt key (compared in constant time)."""
-        return secrets.compare_digest(str(key).encode(), self.tracking_key.encode())
+        """Return whether ``key`` is this case's receipt key (hashes compared in constant time)."""
+        given = hash_tracking_key(key).encode()
+        expected = self.tracking_key_hash or hash_tracking_key(self.tracking_key)
+        if secrets.compare_digest(given, expected.encode()):
+            return True
+        legacy = self.tracking_key_legacy_hash
+        return bool(legacy) and secrets.compare_digest(given, legacy.encode())
 
     def tracking_url(self, *, with_key: bool = True) -> str:
         """Return the public link a party opens; with the key it is the receipt's QR link."""

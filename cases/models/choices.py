@@ -1,5 +1,8 @@
 """The choices of a case: states, risk colours, categories, sources, ratings, results."""
 
+import base64
+import hashlib
+import hmac
 import secrets
 
 from django.db import models
@@ -86,5 +89,27 @@ class RedirectTarget(models.TextChoices):
 
 
 def new_tracking_key() -> str:
-    """Return the secret printed inside a receipt's QR code (the party's second factor)."""
+    """Return a random key (kept for the old migrations that named it as a default)."""
     return secrets.token_urlsafe(12)
+
+
+def new_tracking_nonce() -> str:
+    """Return a case's random nonce, from which its receipt key is derived."""
+    return secrets.token_urlsafe(16)
+
+
+def derive_tracking_key(code: str, nonce: str) -> str:
+    """Return the secret printed inside a receipt's QR code: HMAC of the case's code and nonce.
+
+    Keyed by ``ZONGZHI_TRACKING_SECRET``, so the database holds only the nonce and a hash of the
+    key, and a receipt can still be reprinted with the same key.
+    """
+    from django.conf import settings
+
+    mac = hmac.new(settings.ZONGZHI_TRACKING_SECRET.encode(), f"{code}:{nonce}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).decode()[:16]
+
+
+def hash_tracking_key(key: str) -> str:
+    """Return the SHA-256 hash of a receipt key, as stored."""
+    return hashlib.sha256(str(key).encode()).hexdigest()

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from common.fields import KIND_PHONE, PersonalDataField
+from common.fields import KIND_PHONE, BlindIndexField, PersonalDataField
 
 from .case import Case
 from .records import CaseEvent
@@ -78,7 +78,8 @@ class SmsMessage(models.Model):
     )
     kind = models.CharField(_("类型"), max_length=30)
     phone = PersonalDataField(_("手机号"), kind=KIND_PHONE)
-    body = models.TextField(_("内容"))
+    phone_index = BlindIndexField(source="phone")
+    body = models.TextField(_("内容"), help_text=_("查询链接中的密钥已隐去。"))
     backend = models.CharField(_("通道"), max_length=100)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices)
     error = models.CharField(_("错误"), max_length=300, blank=True)
@@ -90,7 +91,7 @@ class SmsMessage(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["case", "event", "kind", "phone"],
+                fields=["case", "event", "kind", "phone_index"],
                 condition=models.Q(status="sent"),
                 name="sms_sent_once_per_event",
             )

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from common.fields import KIND_ID_NUMBER, KIND_PHONE, PersonalDataField, mask_name
+from common.fields import KIND_ID_NUMBER, KIND_PHONE, BlindIndexField, PersonalDataField, mask_name
 from common.validators import validate_id_number, validate_phone
 
 from .case import Case
@@ -20,10 +20,10 @@ class Party(models.Model):
 
     case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="parties")
     name = models.CharField(_("姓名"), max_length=50)
-    phone = PersonalDataField(_("联系电话"), kind=KIND_PHONE, db_index=True, validators=[validate_phone])
-    id_number = PersonalDataField(
-        _("身份证号"), kind=KIND_ID_NUMBER, db_index=True, validators=[validate_id_number]
-    )
+    phone = PersonalDataField(_("联系电话"), kind=KIND_PHONE, validators=[validate_phone])
+    phone_index = BlindIndexField(source="phone")
+    id_number = PersonalDataField(_("身份证号"), kind=KIND_ID_NUMBER, validators=[validate_id_number])
+    id_number_index = BlindIndexField(source="id_number")
     role = models.CharField(_("身份"), max_length=20, choices=Role.choices, default=Role.APPLICANT)
     is_representative = models.BooleanField(_("代表人"), default=False)
     address = models.CharField(_("住址"), max_length=200, blank=True)

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from common.fields import KIND_ID_NUMBER, KIND_PHONE, PersonalDataField, mask_name
+from common.fields import KIND_ID_NUMBER, KIND_PHONE, BlindIndexField, PersonalDataField, mask_name
 from common.models import TimeStampedModel
 from common.validators import validate_id_number, validate_phone
 from departments.models import Department, Desk
@@ -217,10 +217,10 @@ class Visit(TimeStampedModel):
         related_name="+",
     )
     visitor_name = models.CharField(_("来访人"), max_length=50)
-    phone = PersonalDataField(_("联系电话"), kind=KIND_PHONE, db_index=True, validators=[validate_phone])
-    id_number = PersonalDataField(
-        _("身份证号"), kind=KIND_ID_NUMBER, db_index=True, validators=[validate_id_number]
-    )
+    phone = PersonalDataField(_("联系电话"), kind=KIND_PHONE, validators=[validate_phone])
+    phone_index = BlindIndexField(source="phone")
+    id_number = PersonalDataField(_("身份证号"), kind=KIND_ID_NUMBER, validators=[validate_id_number])
+    id_number_index = BlindIndexField(source="id_number")
     people_count = models.PositiveSmallIntegerField(_("来访人数"), default=1)
     note = models.TextField(_("来访诉求"), blank=True)
 

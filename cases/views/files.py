@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
 from ..codes import InvalidCaseCode
-from ..models import Case
+from ..models import TRACKING_KEY_FIELDS, Case
 from ..permissions import may_print_receipt
 from ..qr import case_qr_png, case_qr_svg
 from ..selectors import case_by_code, cases_visible_to
@@ -18,7 +18,7 @@ from ..selectors import case_by_code, cases_visible_to
 def _qr_response(request, code: str, fmt: str) -> HttpResponse:
     # As the API: 404 for a case the user may not see, 403 for a role without the receipt.
     try:
-        case = case_by_code(code, cases_visible_to(request.user).only("id", "code", "tracking_key"))
+        case = case_by_code(code, cases_visible_to(request.user).only("id", *TRACKING_KEY_FIELDS))
     except (InvalidCaseCode, Case.DoesNotExist) as exc:
         raise Http404 from exc
     if not may_print_receipt(request.user):

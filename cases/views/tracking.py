@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import ratelimit
 from ..codes import InvalidCaseCode, display_code, normalize_code
-from ..models import Case, Rating
+from ..models import TRACKING_KEY_FIELDS, Case, Rating
 from ..selectors import public_case_detail, public_timeline
 from ..tracking import Proof, verify_second_factor
 
@@ -247,7 +247,7 @@ def tracking_verify(request, code: str):
 
 
 def _verify_by_key(request, code_text: str, key: str) -> HttpResponse:
-    case = find_case(request, code_text, fields=(*PUBLIC_FIELDS, "tracking_key"))
+    case = find_case(request, code_text, fields=(*PUBLIC_FIELDS, *TRACKING_KEY_FIELDS))
     if isinstance(case, HttpResponse):
         return case
     result = verify_second_factor(case, key=key, client_ip=ratelimit.client_address(request))

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from cases.models import Evaluation, Party, Rating, State
 from common import parsing
 from common.exceptions import InvalidTransition
+from common.pii import decrypt
 from departments.models import Role
 from departments.permissions import require_role
 
@@ -95,15 +96,16 @@ def sampling_population(month: dt.date) -> list[Candidate]:
         )
         .exclude(phone="")
         .order_by("case__closed_at", "case_id", "order", "id")
-        # As stored (normalised on write): without the personal-data field's per-value wrapper,
-        # which costs more than the query on a month of a large county.
+        # As stored (normalised, then encrypted): decrypted here without the personal-data field's
+        # per-value wrapper, which costs more than the query on a month of a large county. Not the
+        # blind indexes: the person keys (and the round's digest) must survive a key rotation.
         .values_list("id", "case_id", Cast("phone", TextField()), Cast("id_number", TextField()))
     )
     population = []
     seen_ids: set[str] = set()
     phones: dict[str, bool] = {}  # phone → whether someone without an ID number used it
-    for party_id, case_id, phone, id_number in rows:
-        phone, id_number = phone or "", id_number or ""
+    for party_id, case_id, sealed_phone, sealed_id_number in rows:
+        phone, id_number = decrypt(sealed_phone), decrypt(sealed_id_number)
         shared_without_id = phones.get(phone)
         if id_number:
             if id_number in seen_ids or shared_without_id:

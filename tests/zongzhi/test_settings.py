@@ -42,7 +42,16 @@ SETTINGS_VARIABLES = (
     "ZONGZHI_API_DOCS_REQUIRE_LOGIN",
     "ZONGZHI_SESSION_IDLE_MINUTES",
     "ZONGZHI_SESSION_EXPIRE_AT_BROWSER_CLOSE",
+    "ZONGZHI_PII_KEYS",
+    "ZONGZHI_PII_INDEX_KEYS",
+    "ZONGZHI_TRACKING_SECRET",
 )
+# A production deployment's personal-data keys (the tests that are not about them get valid ones).
+PII_KEYS = {
+    "ZONGZHI_PII_KEYS": "YIuq9BQNW8GzWf1lH_rRM_cpz4qY5ShjYIR9MAV1xks=",
+    "ZONGZHI_PII_INDEX_KEYS": "mV8xk1yq8Jk0r3wXq2m7oQh4g1c9sDk2h5tZ0pN3aLw=",
+    "ZONGZHI_TRACKING_SECRET": "3uZ8m1QvN0bT6yH2kR9sW4xL7cJ5pF0aE1dG8hK2",
+}
 
 PROBE = """
 import json
@@ -85,6 +94,8 @@ def _child_env(settings_module: str, **values: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in SETTINGS_VARIABLES}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests; check --deploy flags it
     env["DJANGO_SETTINGS_MODULE"] = settings_module
+    if settings_module.endswith("production"):
+        env.update(PII_KEYS)
     env.update(values)
     # A variable left unset here would be filled from a developer's .env: say so instead of
     # failing for a reason that is not the code's.
@@ -135,6 +146,19 @@ def test_production_refuses_without_a_real_secret_key(secret):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize("missing", sorted(PII_KEYS))
+def test_production_refuses_without_the_personal_data_keys(missing):
+    env = _child_env(
+        "zongzhi.settings.production",
+        DJANGO_SECRET_KEY=_secret(),
+        DJANGO_ALLOWED_HOSTS="zongzhi.example.cn",
+        **{missing: ""},
+    )
+    result = _run(["manage.py", "check"], env)
+    assert result.returncode != 0
+    assert "ZONGZHI_PII_KEYS, ZONGZHI_PII_INDEX_KEYS and ZONGZHI_TRACKING_SECRET must be set" in result.stderr
 
 
 def test_production_refuses_without_allowed_hosts():

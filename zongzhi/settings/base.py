@@ -27,6 +27,13 @@ def _dev_secret_key() -> str:
     return path.read_text().strip()
 
 
+def _derived_key(purpose: str) -> str:
+    """Return a development key derived from SECRET_KEY (production sets its own)."""
+    from common.pii import derive_key
+
+    return derive_key(SECRET_KEY, purpose)
+
+
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or _dev_secret_key()
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
@@ -317,6 +324,18 @@ ZONGZHI_COUNTY_CODE = env("ZONGZHI_COUNTY_CODE", default="420923")
 # Reverse proxies in front of Django that append to X-Forwarded-For (0: use REMOTE_ADDR only).
 # The rate limits count the client that many entries from the right; never more than you run.
 ZONGZHI_TRUSTED_PROXY_COUNT = env.int("ZONGZHI_TRUSTED_PROXY_COUNT", default=0)
+
+# --- Personal data at rest (phone and ID numbers; see docs/crypto.md) -------------------------
+# Comma-separated Fernet keys: the first encrypts, all decrypt (rotate: manage.py rotate_pii_keys).
+# Development and tests derive stable keys from SECRET_KEY when these are unset (changing the
+# development secret then makes the local database's personal data unreadable); production
+# refuses to start without them.
+ZONGZHI_PII_KEYS = env.list("ZONGZHI_PII_KEYS", default=[]) or [_derived_key("pii-encryption")]
+# Comma-separated keys of the blind index (the keyed hash exact lookups search): first writes.
+ZONGZHI_PII_INDEX_KEYS = env.list("ZONGZHI_PII_INDEX_KEYS", default=[]) or [_derived_key("pii-index")]
+# The secret the receipts' QR keys are derived from (with each case's code and random nonce);
+# only a hash of each key is stored. Changing it makes reprinted receipts carry new keys.
+ZONGZHI_TRACKING_SECRET = env("ZONGZHI_TRACKING_SECRET", default="") or _derived_key("tracking-key")
 
 # --- Public tracking (the party's second factor) -----------------------------------------------
 # Phone-digit guesses checked per case code within the window, and per day (a right one is given back).

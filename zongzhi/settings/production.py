@@ -4,6 +4,7 @@
 terminator in front): it turns off HSTS, the HTTPS redirect and secure-only cookies.
 """
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -18,6 +19,21 @@ if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("dj
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must list the host names this deployment serves.")
+# Personal data and receipt keys: never keys derived from the secret key in production.
+ZONGZHI_PII_KEYS = env.list("ZONGZHI_PII_KEYS", default=[])
+ZONGZHI_PII_INDEX_KEYS = env.list("ZONGZHI_PII_INDEX_KEYS", default=[])
+ZONGZHI_TRACKING_SECRET = env("ZONGZHI_TRACKING_SECRET", default="")
+if not ZONGZHI_PII_KEYS or not ZONGZHI_PII_INDEX_KEYS or len(ZONGZHI_TRACKING_SECRET) < 32:
+    raise ImproperlyConfigured(
+        "ZONGZHI_PII_KEYS, ZONGZHI_PII_INDEX_KEYS and ZONGZHI_TRACKING_SECRET must be set in production "
+        "(generate with: manage.py rotate_pii_keys --generate)."
+    )
+try:
+    [Fernet(key.encode()) for key in ZONGZHI_PII_KEYS]
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        "ZONGZHI_PII_KEYS must be Fernet keys (manage.py rotate_pii_keys --generate)."
+    ) from exc
 
 SECURE_HTTPS = env.bool("DJANGO_SECURE_HTTPS", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
