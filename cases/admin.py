@@ -11,8 +11,12 @@ are view-only (cases/admin_records.py).
 """
 
 from django.contrib import admin
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+
+from audit.admin import log_url_for_case
 
 from .admin_search import CaseCodeColumnMixin, CaseCodeSearchMixin, ReadOnlyAdminMixin, _person_search
 from .models import (
@@ -185,7 +189,31 @@ class CaseAdmin(CaseCodeSearchMixin, SimpleHistoryAdmin):
                 "fields": ["code", "version", "tracking_key", "intake_key", "updated_at"],
             },
         ),
+        (_("审计"), {"fields": ["audit_links"]}),
     ]
+
+    @admin.display(description=_("审计与历史"))
+    def audit_links(self, case):
+        if case.pk is None:
+            return "-"
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            log_url_for_case(case.code),
+            _("访问审计日志"),
+            reverse("admin:cases_case_row_history", args=[case.pk]),
+            _("逐行变更历史"),
+        )
+
+    def get_urls(self):
+        from .admin_history import case_row_history_view
+
+        view = self.admin_site.admin_view(
+            lambda request, object_id: case_row_history_view(request, self, object_id)
+        )
+        return [
+            path("<path:object_id>/row-history/", view, name="cases_case_row_history"),
+            *super().get_urls(),
+        ]
 
     @admin.display(description=_("案件编号"), ordering="code")
     def code_display(self, case):

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_fsm",
     "common",
+    "audit",
     "integrations",
     "departments",
     "cases",
@@ -253,6 +254,11 @@ ZONGZHI_COUNTY_CODE = env("ZONGZHI_COUNTY_CODE", default="420923")
 # Reverse proxies in front of Django that append to X-Forwarded-For (0: use REMOTE_ADDR only).
 # The rate limits count the client that many entries from the right; never more than you run.
 ZONGZHI_TRUSTED_PROXY_COUNT = env.int("ZONGZHI_TRUSTED_PROXY_COUNT", default=0)
+
+# --- Access log (audit) ------------------------------------------------------------------------
+# Days the access log is kept at least (default three years; six months is the legal floor).
+# Nothing deletes rows automatically: `manage.py audit_purge` removes only older rows, by hand.
+ZONGZHI_AUDIT_RETENTION_DAYS = env.int("ZONGZHI_AUDIT_RETENTION_DAYS", default=3 * 365)
 
 # --- Public tracking (the party's second factor) -----------------------------------------------
 # Failed verifications allowed per address and per case within the window, and per day.
