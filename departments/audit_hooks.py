@@ -43,14 +43,20 @@ def _history_logged(sender, instance, history_instance, history_user=None, **kwa
     if action is None:
         return
     operation = HISTORY_TYPES.get(history_instance.history_type, "changed")
-    changes = {}
-    if operation == "changed":
-        previous = history_instance.prev_record
-        if previous is not None:
-            delta = history_instance.diff_against(previous)
-            changes = {c.field: {"old": _plain(c.old), "new": _plain(c.new)} for c in delta.changes}
-            if not changes:
-                return  # a save that changed nothing
+    previous = history_instance.prev_record if operation == "changed" else None
+    if previous is not None:
+        delta = history_instance.diff_against(previous)
+        changes = {c.field: {"old": _plain(c.old), "new": _plain(c.new)} for c in delta.changes}
+        if not changes:
+            return  # a save that changed nothing
+    else:
+        # Created, deleted, or changed with no earlier history row (rows loaded by a migration):
+        # the values as they are now, the old ones unknown.
+        changes = {
+            f.attname: {"old": None, "new": _plain(getattr(instance, f.attname))}
+            for f in instance._meta.concrete_fields
+            if f.name not in ("id", "created_at", "updated_at")
+        }
     access_log_record(
         action=action,
         actor=history_user,
