@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from audit.admin import log_url_for_case
+from audit.models import Action as AuditAction
+from audit.services import access_log_record
 
 from .admin_search import CaseCodeColumnMixin, CaseCodeSearchMixin, ReadOnlyAdminMixin, _person_search
 from .models import (
@@ -29,6 +31,30 @@ from .models import (
     Visit,
 )
 from .services.admin import ADMIN_EDITABLE_FIELDS, case_admin_edit
+
+# --- Full numbers in the admin are logged -----------------------------------------------------
+
+
+class LogFullNumbersMixin:
+    """The change form shows parties' full phone and ID numbers (to correct them): each display is logged."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        shown = getattr(response, "context_data", None) or {}
+        obj = shown.get("original")
+        if request.method == "GET" and response.status_code == 200 and obj is not None:
+            case = obj if isinstance(obj, Case) else obj.case
+            access_log_record(
+                action=AuditAction.REVEAL_PERSONAL,
+                request=request,
+                case_code=case.code,
+                obj=obj,
+                object_repr=case.code_display if obj is case else obj.name_masked,
+                reason=_("管理后台查看（含当事人完整号码）"),
+                details={"via": "admin"},
+            )
+        return response
+
 
 # --- Inlines on the case page ------------------------------------------------------------------
 
@@ -98,7 +124,7 @@ class AttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(CaseCodeSearchMixin, SimpleHistoryAdmin):
+class CaseAdmin(LogFullNumbersMixin, CaseCodeSearchMixin, SimpleHistoryAdmin):
     # Only what describes the matter is editable; everything else is set by a transition.
     editable_fields = ADMIN_EDITABLE_FIELDS
 
@@ -246,7 +272,7 @@ class CaseAdmin(CaseCodeSearchMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Party)
-class PartyAdmin(CaseCodeColumnMixin, SimpleHistoryAdmin):
+class PartyAdmin(LogFullNumbersMixin, CaseCodeColumnMixin, SimpleHistoryAdmin):
     list_display = ["name", "phone_masked", "id_number_masked", "role", "is_representative", "case_code"]
     list_filter = ["role", "is_representative"]
     list_select_related = ["case"]

@@ -139,3 +139,27 @@ def test_department_and_duty_board_changes_are_logged(center, superuser):
         "created",
         "deleted",
     ]
+
+
+def test_loading_a_calendar_year_in_bulk_writes_one_row_with_what_was_loaded(db):
+    from departments.holidays import calendar_year_load, parse_notice
+
+    days = parse_notice("2027-01-01 holiday 元旦\n2027-01-09 workday 调休上班\n", year=2027)
+    assert calendar_year_load(year=2027, days=days) == 2
+    row = rows("calendar.change").get()
+    assert row.details == {"operation": "loaded", "year": 2027, "days": 2, "workdays": ["2027-01-09"]}
+
+
+def test_opening_a_case_or_party_in_the_admin_logs_the_full_numbers_shown(admin_client, superuser, new_case):
+    case = new_case()
+    party = case.parties.get(name="张三")
+    page = admin_client.get(reverse("admin:cases_case_change", args=[case.pk]))
+    assert page.status_code == 200 and "13812345678" in page.content.decode()
+    assert admin_client.get(reverse("admin:cases_party_change", args=[party.pk])).status_code == 200
+
+    logged = rows("personal.reveal", actor=superuser)
+    assert [(r.case_code, r.object_type, r.details) for r in logged] == [
+        (case.code, "cases.case", {"via": "admin"}),
+        (case.code, "cases.party", {"via": "admin"}),
+    ]
+    assert logged[1].object_repr == "张*"
