@@ -74,6 +74,8 @@ def test_per_case_list_and_the_link_from_the_case_admin(admin_client, new_case, 
     # Mine, and the admin's own opening of the case page (it shows the full numbers); not the other case's.
     assert mine in shown and {r.case_code for r in shown} == {case.code}
     assert [r.details for r in shown if r != mine] == [{"via": "admin"}]
+    # "导出 CSV" exports exactly this list: the same query string.
+    assert reverse("admin:audit_accesslogentry_export") + "?case=" + case.code in response.content.decode()
 
 
 def test_per_user_list_shows_rows_by_and_about_the_user_and_the_user_admin_links_it(
