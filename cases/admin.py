@@ -11,8 +11,14 @@ are view-only (cases/admin_records.py).
 """
 
 from django.contrib import admin
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+
+from audit.admin import log_url_for_case
+from audit.models import Action as AuditAction
+from audit.services import access_log_record
 
 from .admin_search import CaseCodeColumnMixin, CaseCodeSearchMixin, ReadOnlyAdminMixin, _person_search
 from .models import (
@@ -25,6 +31,30 @@ from .models import (
     Visit,
 )
 from .services.admin import ADMIN_EDITABLE_FIELDS, case_admin_edit
+
+# --- Full numbers in the admin are logged -----------------------------------------------------
+
+
+class LogFullNumbersMixin:
+    """The change form shows parties' full phone and ID numbers (to correct them): each display is logged."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        shown = getattr(response, "context_data", None) or {}
+        obj = shown.get("original")
+        if request.method == "GET" and response.status_code == 200 and obj is not None:
+            case = obj if isinstance(obj, Case) else obj.case
+            access_log_record(
+                action=AuditAction.REVEAL_PERSONAL,
+                request=request,
+                case_code=case.code,
+                obj=obj,
+                object_repr=case.code_display if obj is case else obj.name_masked,
+                reason=_("管理后台查看（含当事人完整号码）"),
+                details={"via": "admin"},
+            )
+        return response
+
 
 # --- Inlines on the case page ------------------------------------------------------------------
 
@@ -94,7 +124,7 @@ class AttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(CaseCodeSearchMixin, SimpleHistoryAdmin):
+class CaseAdmin(LogFullNumbersMixin, CaseCodeSearchMixin, SimpleHistoryAdmin):
     # Only what describes the matter is editable; everything else is set by a transition.
     editable_fields = ADMIN_EDITABLE_FIELDS
 
@@ -185,7 +215,31 @@ class CaseAdmin(CaseCodeSearchMixin, SimpleHistoryAdmin):
                 "fields": ["code", "version", "intake_key", "updated_at"],
             },
         ),
+        (_("审计"), {"fields": ["audit_links"]}),
     ]
+
+    @admin.display(description=_("审计与历史"))
+    def audit_links(self, case):
+        if case.pk is None:
+            return "-"
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            log_url_for_case(case.code),
+            _("访问审计日志"),
+            reverse("admin:cases_case_row_history", args=[case.pk]),
+            _("逐行变更历史"),
+        )
+
+    def get_urls(self):
+        from .admin_history import case_row_history_view
+
+        view = self.admin_site.admin_view(
+            lambda request, object_id: case_row_history_view(request, self, object_id)
+        )
+        return [
+            path("<path:object_id>/row-history/", view, name="cases_case_row_history"),
+            *super().get_urls(),
+        ]
 
     @admin.display(description=_("案件编号"), ordering="code")
     def code_display(self, case):
@@ -218,7 +272,7 @@ class CaseAdmin(CaseCodeSearchMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Party)
-class PartyAdmin(CaseCodeColumnMixin, SimpleHistoryAdmin):
+class PartyAdmin(LogFullNumbersMixin, CaseCodeColumnMixin, SimpleHistoryAdmin):
     list_display = ["name", "phone_masked", "id_number_masked", "role", "is_representative", "case_code"]
     list_filter = ["role", "is_representative"]
     list_select_related = ["case"]

@@ -275,3 +275,9 @@ class QueueFilterForm(forms.Form):
         choices=[("deadline", _("按期限")), ("-created", _("最新受理")), ("created", _("最早受理"))],
         required=False,
     )
+
+
+class RevealForm(forms.Form):
+    """Why the user asks to see a full phone or ID number (chosen from the suggestions or typed)."""
+
+    reason = forms.CharField(label=_("查看事由"), max_length=100, strip=True)

@@ -111,11 +111,13 @@ def may_add_record(user, case: Case) -> bool:
 
 
 def sees_personal_data(user, case: Case) -> bool:
-    """Return whether the user sees this case's parties' names, phone and ID numbers in full.
+    """Return whether the user sees this case's parties' names in full and may show their numbers.
 
     Coordinators and administrators do, and the lead department's liaisons, who must reach the
-    parties. Everyone else, the reception desk included (its receipt masks them too), and every
-    list of cases, sees them masked.
+    parties. Even they see phone and ID numbers masked until they ask for one with a reason
+    ("显示", :func:`cases.services.party_personal_reveal`, which writes the access log row).
+    Everyone else, the reception desk included (its receipt masks them too), and every list of
+    cases, sees them masked and cannot show them.
     """
     if role_of(user) in (Role.COORDINATOR, Role.ADMIN):
         return True

@@ -18,6 +18,11 @@ urlpatterns = [
     path("<str:code>/records/", case_page.record_add, name="record_add"),
     path("<str:code>/rejection-notice/", case_page.rejection_notice, name="rejection_notice"),
     path("<str:code>/mediation-agreement/", case_page.mediation_agreement, name="mediation_agreement"),
+    path(
+        "<str:code>/parties/<int:party_id>/reveal/<str:field>/",
+        case_page.party_reveal,
+        name="party_reveal",
+    ),
     path("<str:code>/receipt/", reception.receipt, name="receipt"),
     path("<str:code>/qr.svg", files.case_qr_svg_view, name="qr_svg"),
     path("<str:code>/qr.png", files.case_qr_png_view, name="qr_png"),

@@ -4,8 +4,11 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Prefetch
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+
+from audit.admin import log_url_for_user
 
 from .models import (
     Center,
@@ -98,6 +101,14 @@ class StaffUserAdmin(UserAdmin):
     list_filter = [*UserAdmin.list_filter, "staff_profile__role"]
     list_select_related = ["staff_profile__department"]
     search_fields = [*UserAdmin.search_fields, "staff_profile__display_name"]
+    fieldsets = [*UserAdmin.fieldsets, (_("审计"), {"fields": ["audit_links"]})]
+    readonly_fields = ["audit_links"]
+
+    @admin.display(description=_("审计日志"))
+    def audit_links(self, user):
+        if user.pk is None:
+            return "-"
+        return format_html('<a href="{}">{}</a>', log_url_for_user(user.pk), _("该账号的操作与权限变更记录"))
 
     @admin.display(description=_("角色"), ordering="staff_profile__role")
     def staff_role(self, user):

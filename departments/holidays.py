@@ -21,6 +21,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from audit.models import Action as AuditAction
+from audit.services import access_log_record
+
 from .models import CalendarDay
 
 KINDS = {"holiday": False, "休": False, "workday": True, "班": True}
@@ -90,5 +93,17 @@ def calendar_year_load(*, year: int, days: list[NoticeDay]) -> int:
     # With their history rows (bulk_create sends no save signal): who loaded the year is traceable.
     bulk_create_with_history(
         [CalendarDay(date=d.date, is_workday=d.is_workday, note=d.name) for d in days], CalendarDay
+    )
+    # A bulk insert sends no signal: the access log row is written here (the request's user, if any).
+    access_log_record(
+        action=AuditAction.CHANGE_CALENDAR,
+        object_type="departments.calendarday",
+        object_repr=str(year),
+        details={
+            "operation": "loaded",
+            "year": year,
+            "days": len(days),
+            "workdays": [d.date.isoformat() for d in days if d.is_workday],
+        },
     )
     return len(days)

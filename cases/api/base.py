@@ -11,7 +11,6 @@ from common.api import ApiError
 
 from ..codes import InvalidCaseCode
 from ..models import Case
-from ..permissions import sees_personal_data
 from ..selectors import case_by_code, case_list_for, cases_visible_to
 from .serializers import CaseSerializer
 
@@ -42,8 +41,8 @@ class CaseApiView(APIView):
         return find_case(code, queryset if queryset is not None else cases_visible_to(self.request.user))
 
     def case_response(self, case: Case, status_code: int = status.HTTP_200_OK) -> Response:
-        """Answer with the case in full, as the caller may see it, and its version as the ETag."""
-        context = {"request": self.request, "personal_data": sees_personal_data(self.request.user, case)}
+        """Answer with the case, numbers masked (see ``PartyRevealApi``), and its version as the ETag."""
+        context = {"request": self.request, "personal_data": False}
         return Response(
             CaseSerializer(case, context=context).data,
             status=status_code,

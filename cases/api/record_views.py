@@ -16,7 +16,7 @@ from ..attachments import ALLOWED
 from ..models import Case
 from ..permissions import may_add_record
 from ..selectors import case_records_for
-from ..services import attachment_add, handling_record_add
+from ..services import attachment_add, attachment_download_log, handling_record_add
 from .base import CODE_PARAMETER, CaseApiView, case_detail_queryset
 from .pagination import LogPagination
 from .serializers import (
@@ -116,6 +116,7 @@ class CaseAttachmentApi(CaseApiView):
         attachment = case.attachments.filter(pk=attachment_id).first() if attachment_id < 2**63 else None
         if attachment is None:
             raise exceptions.NotFound(_("附件不存在。"))
+        attachment_download_log(case=case, attachment=attachment, actor=request.user, request=request)
         response = FileResponse(
             attachment.file.open("rb"),
             as_attachment=True,

@@ -107,6 +107,7 @@ class PartyInputSerializer(serializers.Serializer):
 class PartySerializer(serializers.Serializer):
     """A party; phone and ID number masked unless ``context["personal_data"]`` is true."""
 
+    id = serializers.IntegerField(help_text="当事人 id，用于查看完整号码（reveal）。")
     name = serializers.CharField()
     phone = serializers.CharField()
     id_number = serializers.CharField()
@@ -123,6 +124,7 @@ class PartySerializer(serializers.Serializer):
 def party_data(party: Party, *, full: bool, bulk: bool) -> dict:
     """Return a party as the API shows it: numbers in full only if ``full``, the name masked in bulk."""
     return {
+        "id": party.pk,
         "name": mask_name(party.name) if bulk else party.name,
         "phone": str(party.phone) if full else party.phone.masked,
         "id_number": str(party.id_number) if full else party.id_number.masked,

@@ -6,7 +6,7 @@ the project's URL configuration may import (``cases`` never imports ``supervisio
 
 from django.urls import path
 
-from . import public, views
+from . import public, reveal, views
 from .transitions import TRANSITION_VIEWS
 
 urlpatterns = [
@@ -18,6 +18,11 @@ urlpatterns = [
         "cases/<str:code>/attachments/<int:attachment_id>/",
         views.CaseAttachmentApi.as_view(),
         name="case-attachment",
+    ),
+    path(
+        "cases/<str:code>/parties/<int:party_id>/reveal/",
+        reveal.PartyRevealApi.as_view(),
+        name="case-party-reveal",
     ),
     path("cases/<str:code>/qr.svg", views.CaseQrSvgApi.as_view(), name="case-qr-svg"),
     path("cases/<str:code>/qr.png", views.CaseQrPngApi.as_view(), name="case-qr-png"),

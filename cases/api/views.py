@@ -22,7 +22,7 @@ from common.parsers import JSONParser
 from integrations.idempotency import IDEMPOTENCY_HEADER, idempotency_key, replay_or_run
 
 from ..models import TRANSITION_LABELS, Case
-from ..permissions import available_transitions, may_take_in, sees_personal_data
+from ..permissions import available_transitions, may_take_in
 from ..selectors import case_events_for, case_list_for, case_rows_for, cases_visible_to
 from ..services import PartyData, case_create
 from .base import CODE_PARAMETER, CaseApiView, case_detail_queryset, find_case
@@ -135,7 +135,8 @@ class CaseListCreateApi(generics.GenericAPIView):
             people_count=data.get("people_count"),
         )
         case = case_list_for(request.user).get(pk=case.pk)
-        context = {"request": request, "personal_data": sees_personal_data(request.user, case)}
+        # Numbers masked here too: the response may be stored for an idempotent replay.
+        context = {"request": request, "personal_data": False}
         return Response(CaseSerializer(case, context=context).data, status=status.HTTP_201_CREATED)
 
     @staticmethod
@@ -149,7 +150,10 @@ class CaseDetailApi(CaseApiView):
     @extend_schema(
         operation_id="cases_retrieve",
         summary="案件详情",
-        description="当事人电话、身份证号仅对研判督办专员、牵头单位联络员及登记该案的窗口受理员完整显示。",
+        description=(
+            "当事人电话、身份证号一律脱敏；有权限者通过 POST /cases/{code}/parties/{id}/reveal/ "
+            "说明事由后查看单个完整号码（记入审计日志）。"
+        ),
         responses={200: CaseSerializer, **errors(400, 404)},
     )
     def get(self, request, code: str):

@@ -42,18 +42,22 @@ from .lifecycle import (
     case_supervise,
     case_withdraw,
 )
-from .records import attachment_add, handling_record_add
+from .personal import REVEAL_REASONS, REVEALABLE_FIELDS, party_personal_reveal
+from .records import attachment_add, attachment_download_log, handling_record_add
 
 __all__ = [
     "ADMIN_EDITABLE_FIELDS",
     "COLLECTIVE_PEOPLE",
     "MAX_REPRESENTATIVES",
     "REPEAT_WINDOW",
+    "REVEALABLE_FIELDS",
+    "REVEAL_REASONS",
     "AlreadyEvaluated",
     "EvaluationForbidden",
     "PartyData",
     "assignment_deadlines",
     "attachment_add",
+    "attachment_download_log",
     "calendar_notice_load",
     "case_accept",
     "case_admin_edit",
@@ -77,6 +81,7 @@ __all__ = [
     "default_center",
     "handling_record_add",
     "next_case_number",
+    "party_personal_reveal",
     "propose_colour",
     "stronger_colour",
 ]

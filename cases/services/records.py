@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from audit.models import Action as AuditAction
+from audit.services import access_log_record
 from common.exceptions import ActionForbidden
 from departments.models import Role
 from departments.permissions import department_of, require_role, role_of
@@ -63,3 +65,20 @@ def attachment_add(*, case: Case, actor, upload, record: HandlingRecord | None =
     attachment.file.save(upload.name, upload, save=False)
     attachment.save()
     return attachment
+
+
+def attachment_download_log(*, case: Case, attachment: Attachment, actor, request=None) -> None:
+    """Log that ``actor`` downloaded an attachment of ``case`` (the page and the API alike)."""
+    access_log_record(
+        action=AuditAction.DOWNLOAD_ATTACHMENT,
+        actor=actor,
+        request=request,
+        case_code=case.code,
+        obj=attachment,
+        object_repr=attachment.original_name,
+        details={
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+            "record": attachment.record_id,
+        },
+    )

@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.models import Action as AuditAction
+from audit.services import access_log_record
 from common.exceptions import ActionForbidden, DomainError
 from departments.models import Role
 from departments.permissions import role_required
@@ -32,9 +34,10 @@ from ..forms import (
     ReasonForm,
     RecordForm,
     RejectForm,
+    RevealForm,
     SubmitResultForm,
 )
-from ..models import Case, HandlingRecord, ResultKind
+from ..models import Case, HandlingRecord, Party, ResultKind
 from ..permissions import (
     STAFF_ROLES,
     available_transitions,
@@ -178,7 +181,10 @@ def _render_page(request, case_id: int, *, bound: dict | None = None, status: in
         "actions": actions,
         "record_form": bound.get("record")
         or (RecordForm(prefix="record") if may_add_record(request.user, case) else None),
+        # Names in full for those who need them; numbers always masked, each shown only by "显示".
         "full_personal": sees_personal_data(request.user, case),
+        "may_reveal": sees_personal_data(request.user, case),
+        "reveal_reasons": services.REVEAL_REASONS,
         "co_parts": co_parts,
         "can_print_receipt": may_print_receipt(request.user),
         "is_agreement": case.result_kind == ResultKind.MEDIATION_AGREEMENT,
@@ -292,12 +298,54 @@ def mediation_agreement(request, code: str):
     )
     if case.result_kind != ResultKind.MEDIATION_AGREEMENT:
         raise Http404
+    full_personal = sees_personal_data(request.user, case)
+    if full_personal:
+        # The printed agreement carries the parties' full numbers: who printed it is logged.
+        access_log_record(
+            action=AuditAction.PRINT_PERSONAL,
+            request=request,
+            case_code=case.code,
+            obj=case,
+            object_repr=case.code_display,
+            reason=_("打印调解协议书"),
+            details={"document": "mediation_agreement"},
+        )
     return render(
         request,
         "cases/mediation_agreement.html",
-        {
-            "case": case,
-            "full_personal": sees_personal_data(request.user, case),
-            "kinds": HandlingRecord.Kind,
-        },
+        {"case": case, "full_personal": full_personal, "kinds": HandlingRecord.Kind},
     )
+
+
+@role_required(*STAFF)
+@require_POST
+def party_reveal(request, code: str, party_id: int, field: str):
+    """Show one party's full phone or ID number, with a reason, and log it (htmx fragment or page)."""
+    if field not in services.REVEALABLE_FIELDS:
+        raise Http404
+    case = _visible_case(request, code)
+    case = Case.objects.select_related("lead_department").get(pk=case.pk)
+    party = Party.objects.filter(case=case, pk=party_id).first()
+    if party is None:
+        raise Http404
+    form = RevealForm(request.POST)
+    context = {"case": case, "party": party, "field": field, "field_label": services.REVEALABLE_FIELDS[field]}
+    if not form.is_valid():
+        return render(
+            request, "cases/party_reveal.html", {**context, "form": form, "value": None}, status=400
+        )
+    try:
+        value = services.party_personal_reveal(
+            case=case,
+            party=party,
+            actor=request.user,
+            field=field,
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+    except ActionForbidden as exc:
+        raise PermissionDenied(str(exc.message)) from exc
+    template = "cases/_revealed.html" if request.htmx else "cases/party_reveal.html"
+    response = render(request, template, {**context, "value": value})
+    response["Cache-Control"] = "private, no-store"
+    return response

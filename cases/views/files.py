@@ -70,6 +70,9 @@ def attachment_download(request, code: str, pk: int):
     attachment = Attachment.objects.filter(case=case, pk=pk).first()
     if attachment is None:
         raise Http404
+    from ..services import attachment_download_log
+
+    attachment_download_log(case=case, attachment=attachment, actor=request.user, request=request)
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from audit.models import Action as AuditAction
+from audit.services import access_log_record
 from departments.models import Center, Department, Role
 from departments.permissions import department_of, role_of, role_required
 
@@ -238,6 +240,24 @@ def _csv_response(period: Period, *, department=None) -> StreamingHttpResponse:
     return response
 
 
+def _log_export(request, *, action: str, kind: str, fmt: str, period: Period, department=None) -> None:
+    """Write the export's access log row: which report, which period and department, how many ledger rows."""
+    access_log_record(
+        action=action,
+        request=request,
+        obj=department,
+        object_type="" if department else "report",
+        object_repr=department.short_name if department else str(_("综治中心")),
+        details={
+            "kind": kind,
+            "format": fmt,
+            "period": {"first": period.first.isoformat(), "last": period.last.isoformat()},
+            "department": department.slug if department else None,
+            "ledger_rows": selectors.ledger_count(period.start, period.end, department=department),
+        },
+    )
+
+
 def _filename_period(period: Period) -> str:
     return period.month_param if period.is_month else f"{period.first:%Y%m%d}-{period.last:%Y%m%d}"
 
@@ -251,7 +271,10 @@ def _bad_period(errors: list[str]) -> HttpResponseBadRequest:
 def report_xlsx(request):
     """The center's report for the period as xlsx: one sheet per table, the full ledger last."""
     period, errors = _period(request)
-    return _bad_period(errors) if errors else _xlsx_response(period, timezone.now())
+    if errors:
+        return _bad_period(errors)
+    _log_export(request, action=AuditAction.EXPORT_REPORT, kind="center_report", fmt="xlsx", period=period)
+    return _xlsx_response(period, timezone.now())
 
 
 @role_required(*REPORT_ROLES)
@@ -259,7 +282,10 @@ def report_xlsx(request):
 def ledger_csv(request):
     """The case ledger (台账) of the period as a streamed CSV."""
     period, errors = _period(request)
-    return _bad_period(errors) if errors else _csv_response(period)
+    if errors:
+        return _bad_period(errors)
+    _log_export(request, action=AuditAction.EXPORT_LEDGER, kind="ledger", fmt="csv", period=period)
+    return _csv_response(period)
 
 
 @role_required(*DEPARTMENT_ROLES)
@@ -268,7 +294,17 @@ def department_xlsx(request, slug: str):
     """One department's report as xlsx (its own sheets and ledger)."""
     department = _department_for(request.user, slug)
     period, errors = _period(request)
-    return _bad_period(errors) if errors else _xlsx_response(period, timezone.now(), department=department)
+    if errors:
+        return _bad_period(errors)
+    _log_export(
+        request,
+        action=AuditAction.EXPORT_REPORT,
+        kind="department_report",
+        fmt="xlsx",
+        period=period,
+        department=department,
+    )
+    return _xlsx_response(period, timezone.now(), department=department)
 
 
 @role_required(*DEPARTMENT_ROLES)
@@ -277,4 +313,14 @@ def department_csv(request, slug: str):
     """One department's case ledger as a streamed CSV."""
     department = _department_for(request.user, slug)
     period, errors = _period(request)
-    return _bad_period(errors) if errors else _csv_response(period, department=department)
+    if errors:
+        return _bad_period(errors)
+    _log_export(
+        request,
+        action=AuditAction.EXPORT_LEDGER,
+        kind="ledger",
+        fmt="csv",
+        period=period,
+        department=department,
+    )
+    return _csv_response(period, department=department)

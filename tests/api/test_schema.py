@@ -19,6 +19,7 @@ def test_schema_is_valid_openapi_and_lists_every_endpoint(client):
         "/api/v1/cases/{code}/events/": {"get"},
         "/api/v1/cases/{code}/records/": {"get", "post"},
         "/api/v1/cases/{code}/attachments/{attachment_id}/": {"get"},
+        "/api/v1/cases/{code}/parties/{party_id}/reveal/": {"post"},
         "/api/v1/cases/{code}/qr.svg": {"get"},
         "/api/v1/cases/{code}/qr.png": {"get"},
         "/api/v1/cases/{code}/transitions/": {"get"},

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_fsm",
     "common",
+    "audit",
     "integrations",
     "departments",
     "cases",
@@ -336,6 +337,11 @@ ZONGZHI_PII_INDEX_KEYS = env.list("ZONGZHI_PII_INDEX_KEYS", default=[]) or [_der
 # The secret the receipts' QR keys are derived from (with each case's code and random nonce);
 # only a hash of each key is stored. Changing it makes reprinted receipts carry new keys.
 ZONGZHI_TRACKING_SECRET = env("ZONGZHI_TRACKING_SECRET", default="") or _derived_key("tracking-key")
+
+# --- Access log (audit) ------------------------------------------------------------------------
+# Days the access log is kept at least (default three years; six months is the legal floor).
+# Nothing deletes rows automatically: `manage.py audit_purge` removes only older rows, by hand.
+ZONGZHI_AUDIT_RETENTION_DAYS = env.int("ZONGZHI_AUDIT_RETENTION_DAYS", default=3 * 365)
 
 # --- Public tracking (the party's second factor) -----------------------------------------------
 # Phone-digit guesses checked per case code within the window, and per day (a right one is given back).

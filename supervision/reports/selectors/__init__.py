@@ -26,7 +26,7 @@ from .figures import (
     summary_figures,
     with_rates,
 )
-from .ledger import LEDGER_FIELDS, ledger_rows
+from .ledger import LEDGER_FIELDS, ledger_count, ledger_rows
 from .lists import (
     LIST_FIELDS,
     leader_orders,
@@ -57,6 +57,7 @@ __all__ = [
     "department_figures",
     "department_ranking",
     "leader_orders",
+    "ledger_count",
     "ledger_rows",
     "notable_cases",
     "open_orders",
