@@ -1,15 +1,16 @@
 # The zongzhi application image: web (gunicorn), Celery worker and beat all run from it.
 # Build and run it with docker compose (see docker-compose.yml and README.md).
-FROM python:3.11-slim
+# Debian trixie: its postgresql-client (17) can dump the compose file's PostgreSQL 16 (make backup).
+FROM python:3.11-slim-trixie
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# GNU gettext compiles the translation catalogues.
+# GNU gettext compiles the translation catalogues; pg_dump/pg_restore run the backups.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext \
+    && apt-get install -y --no-install-recommends gettext postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

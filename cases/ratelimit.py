@@ -22,6 +22,8 @@ import ipaddress
 from django.conf import settings
 from django.core.cache import cache
 
+from common.addresses import forwarded_client_address
+
 _PREFIX = "zongzhi:tracking:failures"
 _VIEWS_PREFIX = "zongzhi:tracking:views"
 
@@ -51,19 +53,12 @@ def codes_viewed_window_seconds() -> int:
 
 
 def client_address(request) -> str:
-    """Return the client's address as counted: REMOTE_ADDR, or X-Forwarded-For behind trusted proxies.
+    """Return the client's address as counted: the trusted-proxy rule, an IPv6 client as its /64.
 
-    ``ZONGZHI_TRUSTED_PROXY_COUNT`` (default 0) is the number of reverse proxies in front of
-    Django; each appends the address it saw, so the client is that many entries from the right.
-    Anything further left was written by the client and is ignored. An IPv6 client counts as its
-    /64 network, the block one subscriber usually holds.
+    The address comes from :func:`common.addresses.forwarded_client_address`; an IPv6 client
+    counts as its /64 network, the block one subscriber usually holds.
     """
-    address = request.META.get("REMOTE_ADDR", "") or ""
-    proxies = settings.ZONGZHI_TRUSTED_PROXY_COUNT
-    if proxies > 0:
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
-        if len(forwarded) >= proxies:
-            address = forwarded[-proxies]
+    address = forwarded_client_address(request)
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

@@ -174,6 +174,8 @@ AXES_COOLOFF_TIME = "zongzhi.login.cooloff"
 AXES_RESET_ON_SUCCESS = True
 # A locked-out user's further tries do not push the end of the lockout back.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# No start-up banner on every manage.py command.
+AXES_VERBOSE = False
 
 # --- Staff sessions -------------------------------------------------------------------------
 # Signed out after this many idle minutes (common.sessions) and, by default, when the browser
