@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from common.fields import mask, mask_name
+from common.fields import BlindIndexField, mask, mask_name
 
 from .models import Case, Party
 
@@ -37,7 +37,9 @@ def _rows_with_diffs(model, history_rows, label) -> list[dict]:
     fields = [
         f.name
         for f in model._meta.concrete_fields
-        if f.name not in SKIPPED_FIELDS and not f.name.startswith("history_")
+        if f.name not in SKIPPED_FIELDS
+        and not f.name.startswith("history_")
+        and not isinstance(f, BlindIndexField)  # a keyed hash: its field's change is shown already
     ]
     previous: dict[int, object] = {}
     entries = []

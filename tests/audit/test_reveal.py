@@ -148,7 +148,7 @@ def test_bulk_pages_and_lists_stay_masked_for_those_who_may_reveal(client, handl
     client.force_login(coordinator)
     pages = [
         client.get(reverse("cases:workbench")),
-        client.get(reverse("cases:search"), {"q": "张三"}),
+        client.post(reverse("cases:search"), {"q": "张三"}),
         client.get("/api/v1/cases/"),
         client.get(f"/api/v1/cases/{handled_case.code}/"),
     ]

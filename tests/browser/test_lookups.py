@@ -29,7 +29,7 @@ def test_the_repeat_visit_check_and_the_search_post_their_numbers(
     assert "138****5678" in page.inner_text("#history")
     page.fill("#id_parties-0-id_number", ID_NUMBER)
     page.dispatch_event("#id_parties-0-id_number", "change")
-    page.wait_for_function("document.querySelectorAll('#history .person').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('#history .person').length === 2")
     page.screenshot(path=str(artifacts / "intake-repeat-visit.png"), full_page=True)
 
     lookups = [(m, u, b) for m, u, b in seen if reverse("cases:intake_lookup") in u]

@@ -44,7 +44,7 @@ def test_reception_intake_receipt_qr_and_tracking(
     case = Case.objects.get()
     assert page.inner_text("#receipt-code") == case.code_display
     assert case.parties.count() == 2
-    page.wait_for_function("document.getElementById('receipt-qr').complete")
+    page.wait_for_function("() => document.getElementById('receipt-qr').complete")
     page.screenshot(path=str(artifacts / "receipt.png"), full_page=True)
     qr_png = artifacts / "receipt-qr.png"
     page.locator("#receipt-qr").screenshot(path=str(qr_png))

@@ -63,11 +63,12 @@ def _needles(case: Case) -> list[str]:
 
 def _create_everything(user, center, liaison, department) -> Case:
     """Write personal data through the API (idempotent create, SMS) and the services (visit, staff)."""
-    client = token_client(user)  # a coordinator: the stored answer holds the numbers in full
+    client = token_client(user)  # a coordinator; the stored answer is encrypted whatever it holds
     response = client.post(url("cases/"), BODY, format="json", HTTP_IDEMPOTENCY_KEY="dump-check-1")
     assert response.status_code == 201
-    assert response.json()["parties"][0]["phone"] == APPLICANT_PHONE  # the answer itself is in the clear
-    assert response.json()["parties"][0]["id_number"] == APPLICANT_ID
+    # The answer masks the numbers (full ones only through the logged reveal action).
+    assert response.json()["parties"][0]["phone"] == "139****5678"
+    assert response.json()["parties"][0]["id_number"].endswith(APPLICANT_ID[-4:])
     case = Case.objects.get(code=response.json()["code"])
     case_record_visit(
         case=case,
