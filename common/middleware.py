@@ -10,6 +10,7 @@ forms and serializers (whose text fields refuse NUL), so uploads are not parsed 
 import logging
 from contextlib import suppress
 
+import psycopg
 from django.core.exceptions import SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
@@ -67,8 +68,28 @@ class RejectNulBytesMiddleware:
 
 # What a request meets while PostgreSQL restarts or is unreachable: a connection that died under
 # it (OperationalError, InterfaceError) or no connection from the pool in time (PoolTimeout, a
-# psycopg OperationalError that Django's wrapper does not always see).
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+# psycopg OperationalError that Django's wrapper does not always see). psycopg's own classes
+# too: an error raised outside Django's wrapper (returning a connection to the pool, say).
+DATABASE_UNAVAILABLE = (
+    OperationalError,
+    InterfaceError,
+    PoolTimeout,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)
+
+
+def is_database_unavailable(error: BaseException | None) -> bool:
+    """Return whether ``error``, or an error it was raised from or while handling, is the database gone."""
+    seen = 0
+    while error is not None and seen < 8:  # a short chain: cause or context, a few levels deep
+        if isinstance(error, DATABASE_UNAVAILABLE):
+            return True
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return False
+
+
 # Seconds a client is asked to wait: about the time PostgreSQL takes to restart.
 RETRY_AFTER_SECONDS = 10
 
@@ -104,7 +125,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, DATABASE_UNAVAILABLE):
+        if not is_database_unavailable(exception):
             return None
         logger.error(
             "database unavailable: %s %s: %s",

@@ -170,7 +170,13 @@ def errors_in(log, since: int = 0) -> str:
     start = next((n for n, line in enumerate(lines) if "Internal Server Error" in line), None)
     if start is None:
         start = next((n for n, line in enumerate(lines) if "Traceback" in line), 0)
-    return "\n".join(lines[start : start + 80])
+    # The first traceback up to its exception line (the next log record starts with a date).
+    end = next(
+        (n for n in range(start + 1, len(lines)) if lines[n][:2] == "20" and lines[n][4:5] == "-"),
+        len(lines),
+    )
+    block = lines[start:end]
+    return "\n".join(block[:3] + ["…"] + block[-30:]) if len(block) > 33 else "\n".join(block)
 
 
 def check(outcomes, log):
