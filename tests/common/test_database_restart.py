@@ -176,7 +176,7 @@ def errors_in(log, since: int = 0) -> str:
         len(lines),
     )
     block = lines[start:end]
-    return "\n".join(block[:3] + ["…"] + block[-30:]) if len(block) > 33 else "\n".join(block)
+    return "\n".join([*block[:3], "…", *block[-30:]]) if len(block) > 33 else "\n".join(block)
 
 
 def check(outcomes, log):
