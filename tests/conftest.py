@@ -33,6 +33,17 @@ def _suite_now(request):
         yield traveller
 
 
+@pytest.fixture
+def clock(_suite_now):
+    """A clock the test may move (``clock.shift(timedelta)``): the suite's, or, on the real (or
+    libfaketime's) clock, one started at the present moment."""
+    if _suite_now is not None:
+        yield _suite_now
+        return
+    with time_machine.travel(dt.datetime.now(dt.UTC), tick=True) as traveller:
+        yield traveller
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Start every test with an empty cache (rate-limit counts, cached names): order never matters."""

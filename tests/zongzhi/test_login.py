@@ -95,12 +95,12 @@ def test_the_address_has_a_much_higher_ceiling(client, settings, center):
 
 
 @pytest.mark.django_db
-def test_the_lockout_ends_after_the_cooloff(client, staff, _suite_now):
+def test_the_lockout_ends_after_the_cooloff(client, staff, clock):
     for _ in range(40):
         login(client, staff, "wrong-password")
-    _suite_now.shift(dt.timedelta(minutes=29))
+    clock.shift(dt.timedelta(minutes=29))
     assert login(client, staff, PASSWORD).status_code == 429
-    _suite_now.shift(dt.timedelta(minutes=2))
+    clock.shift(dt.timedelta(minutes=2))
     assert login(client, staff, PASSWORD).status_code == 302
     assert signed_in(client)
 
@@ -203,10 +203,10 @@ def test_authenticate_with_a_request_still_works(staff):
 
 
 @pytest.mark.django_db
-def test_an_idle_session_is_signed_out(client, coordinator, _suite_now):
+def test_an_idle_session_is_signed_out(client, coordinator, clock):
     client.force_login(coordinator)
     assert client.get(reverse("cases:inbox")).status_code == 200
-    _suite_now.shift(dt.timedelta(minutes=31))
+    clock.shift(dt.timedelta(minutes=31))
     response = client.get(reverse("cases:inbox"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
@@ -214,18 +214,18 @@ def test_an_idle_session_is_signed_out(client, coordinator, _suite_now):
 
 
 @pytest.mark.django_db
-def test_an_active_session_stays_signed_in(client, coordinator, _suite_now):
+def test_an_active_session_stays_signed_in(client, coordinator, clock):
     client.force_login(coordinator)
     for _ in range(8):  # two hours of work, a page every quarter of an hour
-        _suite_now.shift(dt.timedelta(minutes=15))
+        clock.shift(dt.timedelta(minutes=15))
         assert client.get(reverse("cases:inbox")).status_code == 200
 
 
 @pytest.mark.django_db
-def test_the_idle_limit_comes_from_the_setting(client, coordinator, settings, _suite_now):
+def test_the_idle_limit_comes_from_the_setting(client, coordinator, settings, clock):
     settings.ZONGZHI_SESSION_IDLE_MINUTES = 5
     client.force_login(coordinator)
-    _suite_now.shift(dt.timedelta(minutes=6))
+    clock.shift(dt.timedelta(minutes=6))
     assert client.get(reverse("cases:inbox")).status_code == 302
 
 
