@@ -94,3 +94,40 @@ def login(live_server):
         page.wait_for_load_state("networkidle")
 
     return do
+
+
+# A4 portrait at 96 CSS px per inch: what fits between the default 1 cm print margins.
+A4_PRINTABLE_WIDTH_PX = round((210 - 20) / 25.4 * 96)
+
+
+@pytest.fixture
+def print_pdf(artifacts):
+    """Print the page to PDF as Chromium would on A4; keep it in test-artifacts; return its page count.
+
+    Also returns the tables wider than their page: each as (id or first header, width, page width),
+    measured under print media at the printable width, so a test can assert the list is empty.
+    """
+    from pypdf import PdfReader
+
+    def do(page, name, *, landscape=False):
+        width = round((297 - 20) / 25.4 * 96) if landscape else A4_PRINTABLE_WIDTH_PX
+        page.emulate_media(media="print")
+        size = page.viewport_size
+        page.set_viewport_size({"width": width, "height": size["height"] if size else 900})
+        overflowing = page.evaluate(
+            """(limit) => Array.from(document.querySelectorAll('table'))
+                .filter(t => t.offsetParent !== null && t.scrollWidth > limit + 1)
+                .map(t => [t.id || (t.querySelector('th') || t).textContent.trim().slice(0, 20),
+                           t.scrollWidth, limit])""",
+            width,
+        )
+        path = artifacts / f"{name}.pdf"
+        page.pdf(
+            path=str(path), format="A4", landscape=landscape, print_background=True, prefer_css_page_size=True
+        )
+        page.emulate_media(media="screen")
+        if size:
+            page.set_viewport_size(size)
+        return len(PdfReader(str(path)).pages), overflowing
+
+    return do

@@ -107,6 +107,8 @@ TEMPLATES = [
                 "common.context_processors.site",
                 "zongzhi.navigation.navigation",
             ],
+            # {{ value|deadline }} everywhere: the one way a deadline reads (common/when.py).
+            "builtins": ["common.templatetags.when"],
         },
     },
 ]
