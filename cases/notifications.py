@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from common.outbox import Incomplete
 from common.tasks import enqueue_on_commit
+from common.when import deadline_text
 from departments.models import Role
 
 from .models import CaseEvent, Notification, Party, SmsMessage
@@ -177,9 +178,15 @@ def party_message(event: CaseEvent) -> str:
                 "【综治中心】您反映的事项已受理，案件编号 %(code)s。查询进度：%(url)s（输入编号和手机后四位）。"
             ) % {"code": case.code_display, "url": track}
         if event.transition == "assign":
-            return _("【综治中心】案件 %(code)s 已交由%(dept)s办理，请保持电话畅通。") % {
+            if case.due_by is None:
+                return _("【综治中心】案件 %(code)s 已交由%(dept)s办理，请保持电话畅通。") % {
+                    "code": case.code_display,
+                    "dept": case.lead_department.name if case.lead_department else "",
+                }
+            return _("【综治中心】案件 %(code)s 已交由%(dept)s办理，办结期限%(due)s，请保持电话畅通。") % {
                 "code": case.code_display,
                 "dept": case.lead_department.name if case.lead_department else "",
+                "due": deadline_text(case.due_by),
             }
         return _("【综治中心】案件 %(code)s 已办结。请对办理结果进行评价：%(url)s") % {
             "code": case.code_display,

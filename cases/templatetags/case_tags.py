@@ -7,12 +7,14 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from common.when import deadline_text
+
 register = template.Library()
 
 
 @register.simple_tag
 def deadline_badge(deadline, now=None):
-    """Render days left (green/amber) or days overdue (red) for a deadline."""
+    """Render a deadline as people read it, with days left (green/amber) or overdue (red)."""
     if deadline is None:
         return "—"
     now = now or timezone.now()
@@ -20,18 +22,15 @@ def deadline_badge(deadline, now=None):
     if seconds < 0:
         days = max(1, math.floor(-seconds / 86400))
         return format_html(
-            '<span class="deadline overdue" title="{}">{}</span>',
-            timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
+            '<span class="deadline overdue">{}<span class="days">{}</span></span>',
+            deadline_text(deadline),
             _("超期 %(n)s 天") % {"n": days},
         )
     days = math.floor(seconds / 86400)
     cls = "soon" if seconds < 2 * 86400 else "ok"
     text = _("今日到期") if days == 0 else _("剩 %(n)s 天") % {"n": days}
     return format_html(
-        '<span class="deadline {}" title="{}">{}</span>',
-        cls,
-        timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
-        text,
+        '<span class="deadline {}">{}<span class="days">{}</span></span>', cls, deadline_text(deadline), text
     )
 
 

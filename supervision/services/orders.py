@@ -18,6 +18,7 @@ from django_fsm import can_proceed
 from cases.models import Case, State
 from cases.services import case_end_supervision, case_supervise
 from common.exceptions import ConcurrentChange, InvalidTransition
+from common.when import deadline_text
 from departments.deadlines import deadline_for
 from departments.models import Department, Role, Stage
 from departments.permissions import require_role
@@ -136,10 +137,10 @@ def _order_notifications(order: SupervisionOrder, *, now, liaisons_told: bool) -
             "code": case.code_display,
             "title": case.title,
         }
-        body = _("%(reason)s。%(action)s\n请于 %(respond_by)s 前答复。") % {
+        body = _("%(reason)s。%(action)s\n请于%(respond_by)s答复。") % {
             "reason": order.get_reason_display(),
             "action": order.required_action,
-            "respond_by": timezone.localtime(order.respond_by).strftime("%Y-%m-%d %H:%M"),
+            "respond_by": deadline_text(order.respond_by),
         }
     kind = notify.KIND_LEADER if order.level == Level.LEADER else notify.KIND_ORDER
     return notify.notify(

@@ -90,7 +90,11 @@ def verify(client, case: Case, **extra):
 
 
 def due_date(case: Case) -> str:
-    return timezone.localtime(case.due_by).strftime("%Y-%m-%d")
+    """The deadline as the page prints it: a midnight deadline is the end of the day before."""
+    local = timezone.localtime(case.due_by)
+    assert (local.hour, local.minute) == (0, 0)  # the policy's deadlines end a day
+    day = local.date() - dt.timedelta(days=1)
+    return f"{day.month}月{day.day}日24时前"
 
 
 # --- Without a second factor ---------------------------------------------------------------

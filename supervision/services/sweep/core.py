@@ -70,7 +70,7 @@ class _Texts:
         self.reminder_title = _("期限提醒：%(code)s %(title)s 的%(stage)s期限为 %(deadline)s")
         self.reminder_body = _("时限已过 %(percent)s%%，请抓紧办理。")
         self.order_title = _("%(level)s %(number)s：%(code)s %(title)s")
-        self.order_body = _("%(action)s\n请于 %(respond_by)s 前答复。")
+        self.order_body = _("%(action)s\n请于%(respond_by)s答复。")
         self.levels = {value: str(label) for value, label in Level.choices}
         self.reasons = {value: str(label) for value, label in Reason.choices}
         self.stages = {value: str(label) for value, label in Stage.choices}

@@ -9,6 +9,7 @@ from django.utils import timezone
 from cases.codes import display_code
 from cases.models import Notification
 from cases.services import cases_supervise_bulk
+from common.when import deadline_text, moment_text
 from departments.models import Stage
 
 from ... import notify
@@ -18,7 +19,7 @@ from ..orders import allocate_order_numbers
 
 
 def _local(moment: dt.datetime) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    return moment_text(moment)
 
 
 class WritingMixin:
@@ -181,7 +182,10 @@ class WritingMixin:
                 "level": texts.levels[o["level"]], "number": o["number"], "code": display_code(o["case__code"]),
                 "title": o["case__title"],
             }  # fmt: skip
-            body = texts.order_body % {"action": o["required_action"], "respond_by": _local(o["respond_by"])}
+            body = texts.order_body % {
+                "action": o["required_action"],
+                "respond_by": deadline_text(o["respond_by"]),
+            }
             kind = notify.KIND_LEADER if o["level"] == Level.LEADER else notify.KIND_ORDER
             users = recipients.for_order(
                 department_id=o["department_id"], center_id=o["case__center_id"], level=o["level"]
