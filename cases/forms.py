@@ -172,8 +172,22 @@ class OptionalReasonForm(ActionForm):
     )
 
 
+class PackageSelect(forms.Select):
+    """A package's options carry the departments it proposes, for static/js/assign.js to fill in."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        package = getattr(value, "instance", None)
+        if package is not None:
+            option["attrs"]["data-lead"] = package.lead_department_id or ""
+            option["attrs"]["data-co"] = ",".join(str(d.pk) for d in package.co_departments.all())
+        return option
+
+
 class PackageChoiceField(forms.ModelChoiceField):
     """A service package shown with the services it combines."""
+
+    widget = PackageSelect
 
     def label_from_instance(self, obj):
         services = "、".join(s.name for s in obj.services.all())
@@ -185,8 +199,9 @@ class AssignForm(ActionForm):
     category = forms.ChoiceField(label=_("类别"), choices=Category.choices)
     package = PackageChoiceField(
         label=_("服务套餐"),
-        queryset=ServicePackage.objects.filter(is_active=True).prefetch_related("services"),
+        queryset=ServicePackage.objects.filter(is_active=True).prefetch_related("services", "co_departments"),
         required=False,
+        help_text=_("选择套餐后将建议牵头和协办单位，可修改。"),
     )
     lead_department = forms.ModelChoiceField(
         label=_("牵头单位"), queryset=Department.objects.filter(is_active=True)
@@ -241,10 +256,20 @@ class RejectForm(ReasonForm):
 
 
 class RecordForm(forms.Form):
+    """A handling record; the kinds offered are those the user may add (``record_kinds_for``)."""
+
     kind = forms.ChoiceField(label=_("类型"), choices=HandlingRecord.Kind.choices)
     text = forms.CharField(label=_("内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
     is_public = forms.BooleanField(label=_("向当事人公开"), required=False)
     attachments = MultipleFileField(label=_("附件"), required=False)
+
+    def __init__(self, *args, kinds=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kinds is not None:
+            labels = dict(HandlingRecord.Kind.choices)
+            self.fields["kind"].choices = [(k, labels[k]) for k in kinds]
+            if kinds and not self.is_bound:
+                self.initial.setdefault("kind", kinds[0])
 
 
 class QueueFilterForm(forms.Form):

@@ -110,6 +110,27 @@ def may_add_record(user, case: Case) -> bool:
     return department_is_working(case) and is_involved_liaison(user, case)
 
 
+# Who writes which kind of handling record: the center notes (中心备注), departments report their
+# part (协办情况 is a department's); both may record contacts, progress and next steps.
+_CENTER_RECORD_KINDS = ("note", "contact", "progress", "next_step")
+_DEPARTMENT_RECORD_KINDS = ("progress", "contact", "next_step", "cooperation")
+
+
+def record_kinds_for(user, case: Case) -> list[str]:
+    """Return the handling-record kinds ``user`` may add to ``case`` (none if they may add none).
+
+    The page offers these and the service (so the API) accepts only these; a co-department's
+    liaison gets 协办情况 first, the lead's 办理进展.
+    """
+    if not may_add_record(user, case):
+        return []
+    if role_of(user) == Role.COORDINATOR:
+        return list(_CENTER_RECORD_KINDS)
+    if is_lead_liaison(user, case):
+        return list(_DEPARTMENT_RECORD_KINDS)
+    return ["cooperation", *(k for k in _DEPARTMENT_RECORD_KINDS if k != "cooperation")]
+
+
 def sees_personal_data(user, case: Case) -> bool:
     """Return whether the user sees this case's parties' names in full and may show their numbers.
 

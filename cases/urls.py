@@ -15,6 +15,7 @@ urlpatterns = [
     path("inbox/<int:pk>/read/", work.inbox_read, name="inbox_read"),
     path("<str:code>/", case_page.case_detail, name="detail"),
     path("<str:code>/actions/<str:name>/", case_page.case_action, name="action"),
+    path("<str:code>/assign/preview/", case_page.assign_preview, name="assign_preview"),
     path("<str:code>/records/", case_page.record_add, name="record_add"),
     path("<str:code>/rejection-notice/", case_page.rejection_notice, name="rejection_notice"),
     path("<str:code>/mediation-agreement/", case_page.mediation_agreement, name="mediation_agreement"),

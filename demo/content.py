@@ -84,6 +84,7 @@ CATEGORY_PACKAGES = {
     Category.PETITION: "petition-law",
     Category.CONSUMER: "consumer",
     Category.TRAFFIC: "traffic",
+    Category.CONTRACT: "contract",
 }
 
 COLOUR_REASONS = {

@@ -26,6 +26,7 @@ class Template:
     group: bool = False  # many people behind one representative
     services: tuple[str, ...] = ("mediation",)
     result: str = "经多次协调，双方达成一致意见并签订人民调解协议书，申请人表示认可。"
+    package: str = ""  # the service package's slug, when not the category's (see content.CATEGORY_PACKAGES)
 
 
 T = Template
@@ -362,6 +363,7 @@ TEMPLATES = (
         (0, 3, 7),
         services=("mediation", "litigation", "notarization"),
         result="经调解，双方签订还款协议并办理公证，{r}分十二期还清借款。",
+        package="loan",
     ),
     T(
         Category.CONTRACT,

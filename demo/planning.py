@@ -372,8 +372,9 @@ def plan_cases(
             co=co,
             detours=detours,
         )
-        if template.category in c.CATEGORY_PACKAGES and rng.random() < 0.85:
-            plan.package = c.CATEGORY_PACKAGES[template.category]
+        package = template.package or c.CATEGORY_PACKAGES.get(template.category)
+        if package and rng.random() < 0.85:
+            plan.package = package
         if "{town}" in template.where and facts["town"] in SUBCENTER_TOWNS and rng.random() < 0.4:
             plan.subcenter_town = facts["town"]
         if source in (Source.GRID, Source.POLICE) or template.group or rng.random() < 0.2:

@@ -138,15 +138,16 @@ class ServiceAdmin(StableSlugMixin, admin.ModelAdmin):
 
 @admin.register(ServicePackage)
 class ServicePackageAdmin(StableSlugMixin, admin.ModelAdmin):
-    list_display = ["name", "slug", "service_names", "is_active", "order"]
+    list_display = ["name", "slug", "service_names", "lead_department", "is_active", "order"]
     list_editable = ["is_active", "order"]
     list_filter = ["is_active", "services"]
     search_fields = ["name", "slug"]
-    filter_horizontal = ["services"]
+    filter_horizontal = ["services", "co_departments"]
+    autocomplete_fields = ["lead_department"]
 
     def get_queryset(self, request):
         services = Prefetch("services", queryset=Service.objects.order_by("order", "id"))
-        return super().get_queryset(request).prefetch_related(services)
+        return super().get_queryset(request).select_related("lead_department").prefetch_related(services)
 
     @admin.display(description=_("包含服务"))
     def service_names(self, package):

@@ -11,6 +11,7 @@ and answers for thousands of cases (the deadline sweep) without a query per case
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils import timezone
@@ -121,13 +122,38 @@ def legal_limit_for(*, stage: str, colour: str, start: dt.datetime, services=(),
     return min(pairs, key=lambda pair: pair[0]) if pairs else (None, None)
 
 
+@dataclass(frozen=True)
+class StageDeadline:
+    """A stage's deadline and, where a statute sets one, the legal ceiling it never passes."""
+
+    stage: str
+    deadline: dt.datetime
+    legal_limit: dt.datetime | None = None
+    legal_basis: str = ""  # the limit rule's note, e.g. "《信访工作条例》：60日内办结"
+
+
+def stage_deadline(
+    *, stage: str, colour: str, start: dt.datetime, services=(), category: str = ""
+) -> StageDeadline:
+    """Return the deadline of a stage that starts at ``start`` with the strictest legal limit, if any."""
+    colour = colour or DEFAULT_COLOUR
+    rule, limits = _choose(_matching(stage=stage, colour=colour, services=list(services), category=category))
+    deadline = _deadline(stage, colour, start, rule, limits, add_time)
+    if not limits:
+        return StageDeadline(stage=stage, deadline=deadline)
+    limit, limit_rule = min(((add_time(start, r.amount, r.unit), r) for r in limits), key=lambda p: p[0])
+    return StageDeadline(
+        stage=stage, deadline=deadline, legal_limit=limit, legal_basis=limit_rule.note or str(limit_rule)
+    )
+
+
 def deadline_for(
     *, stage: str, colour: str, start: dt.datetime, services=(), category: str = ""
 ) -> dt.datetime:
     """Return the deadline of a stage that starts at ``start``, capped by any legal limit."""
-    colour = colour or DEFAULT_COLOUR
-    rule, limits = _choose(_matching(stage=stage, colour=colour, services=list(services), category=category))
-    return _deadline(stage, colour, start, rule, limits, add_time)
+    return stage_deadline(
+        stage=stage, colour=colour, start=start, services=services, category=category
+    ).deadline
 
 
 # --- Many cases --------------------------------------------------------------------------------------

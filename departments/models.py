@@ -72,6 +72,15 @@ class Department(TimeStampedModel):
         ordering = ["order", "id"]
 
     def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """Return the name people read wherever a department is named: the full name, never the short one.
+
+        Side by side, "人调委" beside "县人民法院" reads as two kinds of thing; the short name is
+        only for tight tables, where it carries the full name as its title.
+        """
         return self.name
 
 
@@ -170,6 +179,23 @@ class ServicePackage(TimeStampedModel):
     slug = models.SlugField(_("标识"), max_length=40, unique=True)
     description = models.TextField(_("说明"), blank=True)
     services = models.ManyToManyField(Service, verbose_name=_("包含服务"), related_name="packages")
+    # What the assign form proposes when the package is chosen; the coordinator may change it.
+    lead_department = models.ForeignKey(
+        Department,
+        verbose_name=_("建议牵头单位"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_packages",
+        help_text=_("交办时选择该套餐，将建议由该单位牵头。"),
+    )
+    co_departments = models.ManyToManyField(
+        Department,
+        verbose_name=_("建议协办单位"),
+        blank=True,
+        related_name="cooperating_packages",
+        help_text=_("交办时选择该套餐，将建议这些单位协办。"),
+    )
     is_active = models.BooleanField(_("启用"), default=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 

@@ -51,7 +51,11 @@ class CaseRecordListCreateApi(CaseApiView, generics.GenericAPIView):
     @extend_schema(
         operation_id="cases_records_create",
         summary="添加办理记录",
-        description="参与办理的单位（牵头或协办）在办理期间，或研判督办专员随时可添加；附件用 multipart/form-data 上传。",
+        description=(
+            "参与办理的单位（牵头或协办）在办理期间，或研判督办专员随时可添加；附件用 multipart/form-data 上传。"
+            "记录类型按添加人：中心备注（note）只由研判督办专员添加，协办情况（cooperation）只由单位添加，"
+            "与办理页面提供的选项一致；其他类型返回 400。"
+        ),
         request={
             "application/json": HandlingRecordCreateSerializer,
             "multipart/form-data": HandlingRecordMultipartSerializer,

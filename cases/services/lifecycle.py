@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.exceptions import ActionForbidden, DomainError
-from departments.deadlines import deadline_for, is_provisional, legal_limit_for
+from departments.deadlines import StageDeadline, is_provisional, legal_limit_for, stage_deadline
 from departments.models import Department, ServicePackage, Stage
 from departments.permissions import department_of
 
@@ -51,18 +51,34 @@ def case_start_assessment(*, case: Case, actor) -> Case:
     return _transition(case, actor=actor, name="start_assessment", fire=lambda c: c.start_assessment())
 
 
+def assignment_stage_deadlines(
+    *,
+    case: Case,
+    risk_colour: str,
+    package: ServicePackage | None,
+    start: dt.datetime,
+    category: str | None = None,
+) -> tuple[StageDeadline, StageDeadline]:
+    """Return the accept (签收) and handle (办结) stages' deadlines, each with its legal ceiling.
+
+    What :func:`case_assign` stores and what the assign form previews live (a test holds them equal).
+    """
+    services = list(package.services.all()) if package else []
+    category = case.category if category is None else category
+    return tuple(
+        stage_deadline(stage=stage, colour=risk_colour, start=start, services=services, category=category)
+        for stage in (Stage.ACCEPT, Stage.HANDLE)
+    )
+
+
 def assignment_deadlines(
     *, case: Case, risk_colour: str, package: ServicePackage | None, start: dt.datetime
 ) -> tuple[dt.datetime, dt.datetime]:
     """Return (accept by, handle by) under the deadline policy for this case and colour."""
-    services = list(package.services.all()) if package else []
-    accept_by = deadline_for(
-        stage=Stage.ACCEPT, colour=risk_colour, start=start, services=services, category=case.category
+    accept, handle = assignment_stage_deadlines(
+        case=case, risk_colour=risk_colour, package=package, start=start
     )
-    due_by = deadline_for(
-        stage=Stage.HANDLE, colour=risk_colour, start=start, services=services, category=case.category
-    )
-    return accept_by, due_by
+    return accept.deadline, handle.deadline
 
 
 @transaction.atomic

@@ -18,7 +18,7 @@ from ..models import (
     Case,
     HandlingRecord,
 )
-from ..permissions import may_add_record
+from ..permissions import may_add_record, record_kinds_for
 from .base import _required
 
 # --- Handling records -------------------------------------------------------------------------
@@ -36,6 +36,10 @@ def handling_record_add(
     department = department_of(actor) if role_of(actor) == Role.LIAISON else None
     if kind not in HandlingRecord.Kind.values:
         raise ValidationError({"kind": _("记录类型无效。")})
+    if kind not in record_kinds_for(actor, case):
+        raise ValidationError(
+            {"kind": _("您不能添加“%(kind)s”类型的记录。") % {"kind": HandlingRecord.Kind(kind).label}}
+        )
     record = HandlingRecord(
         case=case, department=department, author=actor, kind=kind, text=text, is_public=is_public
     )

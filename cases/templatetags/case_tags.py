@@ -47,7 +47,10 @@ def colour_badge(case, labels=None):
     label = labels[colour]
     if not case.risk_colour:
         return format_html(
-            '<span class="badge {} proposed" title="{}">{}?</span>', colour, _("受理时建议"), label
+            '<span class="badge {} proposed" title="{}">{}</span>',
+            colour,
+            _("受理时建议的风险等级，研判后确定"),
+            _("建议：%(colour)s") % {"colour": label},
         )
     return format_html('<span class="badge {}">{}</span>', colour, label)
 

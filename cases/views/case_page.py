@@ -23,7 +23,8 @@ from django.views.decorators.http import require_GET, require_POST
 from audit.models import Action as AuditAction
 from audit.services import access_log_record
 from common.exceptions import ActionForbidden, DomainError
-from departments.models import Role
+from common.when import deadline_text
+from departments.models import Department, Role, ServicePackage
 from departments.permissions import role_required
 
 from .. import services
@@ -37,12 +38,13 @@ from ..forms import (
     RevealForm,
     SubmitResultForm,
 )
-from ..models import Case, HandlingRecord, Party, ResultKind
+from ..models import Case, Category, HandlingRecord, Party, RedirectTarget, ResultKind, RiskColour
 from ..permissions import (
     STAFF_ROLES,
     available_transitions,
     may_add_record,
     may_print_receipt,
+    record_kinds_for,
     role_may_fire,
     sees_personal_data,
 )
@@ -144,6 +146,39 @@ ACTIONS: dict[str, Action] = {
 }
 
 
+# What each transition's confirmation says happened, filled with the case's facts after it.
+SUCCESS_MESSAGES: dict[str, Any] = {
+    "start_assessment": gettext_lazy("已开始研判，研判期限%(assess_by)s。"),
+    "assign": gettext_lazy("已交办%(department)s，签收期限%(accept_by)s，办结期限%(due_by)s。"),
+    "accept": gettext_lazy("已签收，办结期限%(due_by)s。"),
+    "return_to_center": gettext_lazy("已退回中心重新研判。"),
+    "submit_result": gettext_lazy("已提交办结，等待中心审核。"),
+    "close": gettext_lazy("已审核通过，案件结案。"),
+    "send_back": gettext_lazy("已退回%(department)s重办，办结期限%(due_by)s。"),
+    "reject": gettext_lazy("已不予受理，可打印不予受理告知书。"),
+    "redirect": gettext_lazy("已引导当事人至%(redirect_target)s。"),
+    "withdraw": gettext_lazy("已登记撤回，案件终结。"),
+    "escalate": gettext_lazy("已上报市级综治中心。"),
+}
+
+
+def success_message(name: str, case: Case) -> str:
+    """Return what the confirmation of transition ``name`` on ``case`` (as it now is) says."""
+    if name == "reject" and case.redirect_target:
+        name = "redirect"
+    facts = {
+        "department": case.lead_department.display_name if case.lead_department_id else "—",
+        "assess_by": deadline_text(case.assess_by),
+        "accept_by": deadline_text(case.accept_by),
+        "due_by": deadline_text(case.due_by),
+        "redirect_target": RedirectTarget(case.redirect_target).label if case.redirect_target else "",
+    }
+    template = SUCCESS_MESSAGES.get(name)
+    if template is None:
+        return _("%(action)s：已完成。") % {"action": ACTIONS[name].label if name in ACTIONS else name}
+    return str(template) % facts
+
+
 def _visible_case(request, code: str) -> Case:
     """Return the case if the user may see it: 404 if there is none, 403 if it is not theirs."""
     try:
@@ -159,11 +194,14 @@ def _visible_case(request, code: str) -> Case:
 def _render_page(request, case_id: int, *, bound: dict | None = None, status: int = 200):
     case = case_page(case_id=case_id)
     names = [n for n in available_transitions(case, request.user) if n in ACTIONS]
+    assign_preview = None
     bound = bound or {}
     actions = []
     for name in names:
         spec = ACTIONS[name]
         form = bound.get(name) or spec.form(case=case, prefix=name)
+        if name == "assign":
+            assign_preview = _assign_preview(case, form.data if form.is_bound else None, form=form)
         actions.append(
             {
                 "name": name,
@@ -176,11 +214,12 @@ def _render_page(request, case_id: int, *, bound: dict | None = None, status: in
     co_parts = [
         r for r in case.records.all() if r.department_id and r.department_id != case.lead_department_id
     ]
+    kinds = record_kinds_for(request.user, case)
     context = {
         "case": case,
         "actions": actions,
-        "record_form": bound.get("record")
-        or (RecordForm(prefix="record") if may_add_record(request.user, case) else None),
+        "assign_preview": assign_preview,
+        "record_form": bound.get("record") or (RecordForm(prefix="record", kinds=kinds) if kinds else None),
         # Names in full for those who need them; numbers always masked, each shown only by "显示".
         "full_personal": sees_personal_data(request.user, case),
         "may_reveal": sees_personal_data(request.user, case),
@@ -225,7 +264,7 @@ def case_action(request, code: str, name: str):
         full.version = form.cleaned_data["version"]  # what the user saw
         try:
             with transaction.atomic():
-                spec.call(full, request.user, form.cleaned_data)
+                done = spec.call(full, request.user, form.cleaned_data)
         except ActionForbidden as exc:
             raise PermissionDenied(str(exc.message)) from exc
         except ValidationError as exc:
@@ -237,7 +276,8 @@ def case_action(request, code: str, name: str):
             form.add_error(None, exc.message)
             messages.error(request, exc.message)
         else:
-            messages.success(request, _("%(action)s：操作成功。") % {"action": spec.label})
+            done = done if isinstance(done, Case) else full
+            messages.success(request, success_message(name, done))
             return _next_or_case(request, full)
     return _render_page(request, case.pk, bound={name: form}, status=status)
 
@@ -250,7 +290,9 @@ def record_add(request, code: str):
     full = Case.objects.prefetch_related("co_departments").get(pk=case.pk)
     if not may_add_record(request.user, full):
         raise PermissionDenied
-    form = RecordForm(request.POST, request.FILES, prefix="record")
+    form = RecordForm(
+        request.POST, request.FILES, prefix="record", kinds=record_kinds_for(request.user, full)
+    )
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -274,6 +316,68 @@ def record_add(request, code: str):
             messages.success(request, _("办理记录已保存。"))
             return _next_or_case(request, full)
     return _render_page(request, case.pk, bound={"record": form}, status=400)
+
+
+def _assign_preview(case: Case, data=None, *, form=None) -> dict:
+    """Return what the assign form would set, from what is chosen so far (``data``: the form's input).
+
+    The deadlines come from :func:`cases.services.lifecycle.assignment_stage_deadlines`, the very
+    function :func:`cases.services.case_assign` stores them with.
+    """
+    prefix = "assign-"
+    initial = form.initial if form is not None else {}
+
+    def value(name):
+        if data is not None and data.get(prefix + name):
+            return data.get(prefix + name)
+        return initial.get(name)
+
+    colour = value("risk_colour")
+    colour = (
+        colour if colour in RiskColour.values else case.risk_colour or case.proposed_colour or RiskColour.BLUE
+    )
+    category = value("category")
+    category = category if category in Category.values else case.category
+    package = _pk_or_none(value("package"))
+    package = (
+        ServicePackage.objects.filter(is_active=True, pk=package).prefetch_related("services").first()
+        if package
+        else None
+    )
+    lead = _pk_or_none(value("lead_department"))
+    lead = Department.objects.filter(is_active=True, pk=lead).first() if lead else None
+    accept, handle = services.assignment_stage_deadlines(
+        case=case, risk_colour=colour, package=package, start=timezone.now(), category=category
+    )
+    return {
+        "colour": RiskColour(colour).label,
+        "package": package,
+        "lead": lead,
+        "stages": [
+            {"label": _("签收期限"), "deadline": accept},
+            {"label": _("办结期限"), "deadline": handle},
+        ],
+    }
+
+
+def _pk_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@role_required(Role.COORDINATOR)
+@require_GET
+def assign_preview(request, code: str):
+    """The assign form's live preview: the deadlines each stage would get (htmx fragment)."""
+    case = _visible_case(request, code)
+    case = Case.objects.select_related("lead_department").get(pk=case.pk)
+    if not role_may_fire(request.user, case, "assign"):
+        raise PermissionDenied
+    return render(
+        request, "cases/_assign_preview.html", {"preview": _assign_preview(case, request.GET), "case": case}
+    )
 
 
 @role_required(*STAFF)

@@ -32,7 +32,7 @@ def test_assign_accept_record_submit_close(
     page.fill("#id_assign-instructions", "先行调解，三日内反馈。")
     page.screenshot(path=str(artifacts / "assign-form.png"), full_page=True)
     page.click("#action-assign button[type=submit]")
-    page.wait_for_selector("text=交办：操作成功")
+    page.wait_for_selector("text=已交办县人民法院，签收期限")
     assert Case.objects.get(pk=case.pk).state == State.ASSIGNED
 
     desk = page_factory()
@@ -52,14 +52,14 @@ def test_assign_accept_record_submit_close(
     desk.fill("#id_submit_result-result", "双方达成调解协议。")
     desk.fill("#id_submit_result-agreement_terms", "用工单位于 2026 年 12 月 31 日前付清工资。")
     desk.click("#action-submit_result button[type=submit]")
-    desk.wait_for_selector("text=提交办结：操作成功")
+    desk.wait_for_selector("text=已提交办结，等待中心审核。")
 
     page.goto(f"{live_server.url}/cases/workbench/?queue=reviewing")
     page.click(f"text={case.code_display}")
     assert "双方达成调解协议。" in page.inner_text("body")
     page.click("#action-close summary")
     page.click("#action-close button[type=submit]")
-    page.wait_for_selector("text=审核通过，结案：操作成功")
+    page.wait_for_selector("text=已审核通过，案件结案。")
     page.screenshot(path=str(artifacts / "case-closed.png"), full_page=True)
     assert Case.objects.get(pk=case.pk).state == State.CLOSED
 

@@ -70,17 +70,29 @@ SERVICES = (
     ("appraisal", "司法鉴定", "伤残、医疗过错、房屋安全等鉴定"),
     ("hearing", "检察听证", "检察机关公开听证"),
 )
-# slug, name, services, description
+# slug, name, services, description, proposed lead department, proposed co-departments
 PACKAGES = (
-    ("labour", "劳动争议套餐", ("mediation", "arbitration", "legal_aid"), "欠薪、劳动合同、工伤待遇争议"),
-    ("family", "婚姻家庭套餐", ("mediation", "counselling", "legal_aid"), "婚姻、抚养、赡养和家庭暴力"),
-    ("medical", "医疗纠纷套餐", ("mediation", "appraisal", "litigation"), "医疗损害赔偿争议"),
-    ("property", "物业纠纷套餐", ("mediation", "notarization", "litigation"), "物业服务、车位和交房争议"),
-    ("land", "土地山林套餐", ("mediation", "petition", "litigation"), "承包地、宅基地和山林权属争议"),
-    ("petition-law", "信访法治化套餐", ("petition", "legal_aid", "hearing"), "依法分类处理信访诉求"),
-    ("consumer", "消费维权套餐", ("mediation", "appraisal", "litigation"), "商品质量、预付卡和餐饮消费争议"),
-    ("traffic", "交通事故套餐", ("mediation", "appraisal", "legal_aid"), "道路交通事故损害赔偿"),
-)
+    ("labour", "劳动争议套餐", ("mediation", "arbitration", "legal_aid"), "欠薪、劳动合同、工伤待遇争议",
+     "hrss", ("union", "justice")),
+    ("family", "婚姻家庭套餐", ("mediation", "counselling", "legal_aid"), "婚姻、抚养、赡养和家庭暴力",
+     "women", ("justice",)),
+    ("medical", "医疗纠纷套餐", ("mediation", "appraisal", "litigation"), "医疗损害赔偿争议",
+     "medmed", ("health",)),
+    ("property", "物业纠纷套餐", ("mediation", "notarization", "litigation"), "物业服务、车位和交房争议",
+     "housing", ("mediation",)),
+    ("land", "土地山林套餐", ("mediation", "petition", "litigation"), "承包地、宅基地和山林权属争议",
+     "natres", ("justice",)),
+    ("petition-law", "信访法治化套餐", ("petition", "legal_aid", "hearing"), "依法分类处理信访诉求",
+     "petition", ("procuratorate", "justice")),
+    ("consumer", "消费维权套餐", ("mediation", "appraisal", "litigation"), "商品质量、预付卡和餐饮消费争议",
+     "market", ("mediation",)),
+    ("traffic", "交通事故套餐", ("mediation", "appraisal", "legal_aid"), "道路交通事故损害赔偿",
+     "police", ("court",)),
+    ("contract", "合同债务套餐", ("mediation", "litigation", "legal_aid"), "买卖、租赁、承揽等合同和欠款争议",
+     "court", ("lawsoc",)),
+    ("loan", "民间借贷套餐", ("mediation", "notarization", "litigation"), "个人之间借款、还款和担保争议",
+     "mediation", ("court", "lawsoc")),
+)  # fmt: skip
 # Time allowed by stage and colour: the defaults of the data migrations, should any be missing.
 WD, HOURS = DeadlineRule.Unit.WORKING_DAYS, DeadlineRule.Unit.HOURS
 GENERAL_RULES = {
@@ -131,7 +143,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             county, subcenters = seed_centers()
             departments = seed_departments(county)
-            seed_services()
+            seed_services(departments)
             seed_deadline_rules()
             staff = seed_users(county, departments, reset_passwords=reset_passwords)
             seed_duty_board(county, staff.leader)
@@ -229,19 +241,33 @@ def seed_departments(county: Center) -> dict[str, Department]:
     return departments
 
 
-def seed_services() -> None:
-    """Create the nine services and the combined packages."""
+def seed_services(departments: dict[str, Department] | None = None) -> None:
+    """Create the nine services and the combined packages, with the departments each proposes."""
     services = {}
     for order, (slug, name, description) in enumerate(SERVICES, start=1):
         services[slug], _ = Service.objects.get_or_create(
             slug=slug, defaults={"name": name, "description": description, "order": order}
         )
-    for order, (slug, name, included, description) in enumerate(PACKAGES, start=1):
+    departments = departments or {d.slug: d for d in Department.objects.all()}
+    for order, (slug, name, included, description, lead, co) in enumerate(PACKAGES, start=1):
         package, created = ServicePackage.objects.get_or_create(
-            slug=slug, defaults={"name": name, "description": description, "order": order}
+            slug=slug,
+            defaults={
+                "name": name,
+                "description": description,
+                "order": order,
+                "lead_department": departments.get(lead),
+            },
         )
         if created:
             package.services.set([services[s] for s in included])
+        # Packages from before the proposal existed get theirs once; an administrator's choice stays.
+        if package.lead_department_id is None and not package.co_departments.exists():
+            package.lead_department = departments.get(lead)
+            package.save(update_fields=["lead_department"])
+            package.co_departments.set([departments[s] for s in co if s in departments])
+        elif created:
+            package.co_departments.set([departments[s] for s in co if s in departments])
 
 
 def seed_deadline_rules() -> None:
