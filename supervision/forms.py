@@ -74,7 +74,7 @@ class CaseFindForm(forms.Form):
             attrs={
                 "type": "search",
                 "autocomplete": "off",
-                "placeholder": _("案件编号（如 420923-2026-000123-7）、事项或当事人"),
+                "placeholder": _("编号（如 420923-2026-000123-7）、事项、当事人"),
             }
         ),
     )
