@@ -145,6 +145,17 @@ def sees_personal_data(user, case: Case) -> bool:
     return is_lead_liaison(user, case)
 
 
+def may_open_case_page(user, case: Case) -> bool:
+    """Return whether the user may open the staff case page: the center's staff any case, a liaison their department's.
+
+    The case page answers 403 to everyone else; search rows and lists link to it only when this
+    says yes. Co-departments come from a ``co_department_list`` prefetch if there is one.
+    """
+    if role_of(user) not in STAFF_ROLES:
+        return False
+    return sees_every_case(user) or is_involved_liaison(user, case)
+
+
 def may_print_receipt(user) -> bool:
     """Return whether the user may print the receipt and see its QR (the party's secret key)."""
     return role_of(user) in RECEIPT_ROLES

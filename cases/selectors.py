@@ -166,7 +166,11 @@ def case_search(*, user, query: str, limit: int = 50) -> list[Case]:
     return list(
         cases.distinct()
         .select_related("lead_department")
-        .prefetch_related(Prefetch("parties", queryset=Party.objects.order_by("order", "id")))
+        .prefetch_related(
+            Prefetch("parties", queryset=Party.objects.order_by("order", "id")),
+            # Which rows a liaison may open (co-departments): see cases.permissions.may_open_case_page.
+            Prefetch("co_departments", to_attr="co_department_list"),
+        )
         .order_by("-created_at", "-id")[:limit]
     )
 

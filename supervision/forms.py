@@ -27,10 +27,14 @@ class OrderFilterForm(forms.Form):
 
 
 class OrderIssueForm(forms.Form):
-    """A leader's order with an instruction (领导批示督办) on any case, by its code."""
+    """A leader's order with an instruction (领导批示督办) on a case chosen by search (or by its code)."""
 
+    # Filled by the case picker; typed codes in any grouping or case are accepted (the service normalises).
     code = forms.CharField(
-        label=_("案件编号"), max_length=40, help_text=_("可带空格或短横线，如 4209-2320-2600-0001-5。")
+        label=_("案件"),
+        max_length=40,
+        widget=forms.HiddenInput,
+        error_messages={"required": _("请先查找并选择要督办的案件。")},
     )
     level = forms.ChoiceField(label=_("督办级别"), choices=Level.choices, initial=Level.LEADER)
     department = forms.ModelChoiceField(
@@ -49,6 +53,30 @@ class OrderIssueForm(forms.Form):
         required=False,
         max_length=2000,
         help_text=_("不填则使用“请按领导批示办理，并答复办理情况。”"),
+    )
+    respond_by = forms.DateField(
+        label=_("答复期限"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("请选择有效的日期。")},
+    )
+
+
+class CaseFindForm(forms.Form):
+    """The order form's case picker: code (any grouping), title, or a party's name or number."""
+
+    q = forms.CharField(
+        label=_("查找案件"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "autocomplete": "off",
+                "placeholder": _("编号（如 420923-2026-000123-7）、事项、当事人"),
+            }
+        ),
     )
 
 

@@ -27,7 +27,7 @@ from departments.permissions import role_required
 from ..codes import InvalidCaseCode
 from ..forms import CaseSearchForm, IntakeForm, PartyFormSet
 from ..models import Case, Party
-from ..permissions import INTAKE_ROLES, RECEIPT_ROLES, STAFF_ROLES, may_print_receipt
+from ..permissions import INTAKE_ROLES, RECEIPT_ROLES, STAFF_ROLES, may_open_case_page, may_print_receipt
 from ..selectors import case_by_code, case_search, cases_visible_to, person_open_cases, repeat_visit_counts
 from ..services import PartyData, attachment_add, case_create, case_record_visit, propose_colour
 
@@ -205,4 +205,10 @@ def search(request):
     if form.is_valid() and form.cleaned_data["q"]:
         results = case_search(user=request.user, query=form.cleaned_data["q"])
     can_print = may_print_receipt(request.user)
-    return render(request, "cases/search.html", {"form": form, "results": results, "can_print": can_print})
+    # Each row links to what this user may open: the case page by the one rule, the receipt at the desk.
+    rows = (
+        None
+        if results is None
+        else [{"case": case, "may_open": may_open_case_page(request.user, case)} for case in results]
+    )
+    return render(request, "cases/search.html", {"form": form, "rows": rows, "can_print": can_print})

@@ -182,6 +182,16 @@ class OrderIssueSerializer(serializers.Serializer):
     required_action = StrictCharField(
         max_length=2000, required=False, allow_blank=True, default="", help_text="督办要求；缺省按批示办理。"
     )
+    respond_by = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        input_formats=["iso-8601"],
+        help_text=(
+            "答复期限（YYYY-MM-DD），单位须于当日 24 时前答复；缺省按时限规则。"
+            "须在下一个工作日至 20 个工作日之间（且不超过法定时限），否则 400。"
+        ),
+    )
 
 
 class PartyRefSerializer(serializers.Serializer):

@@ -54,6 +54,13 @@ class CaseSuperviseSerializer(TransitionSerializer):
     department = DepartmentField(
         required=False, allow_null=True, default=None, help_text="被督办单位（id 或 slug），默认牵头单位。"
     )
+    respond_by = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        input_formats=["iso-8601"],
+        help_text="答复期限（YYYY-MM-DD，当日 24 时前）；缺省按时限规则，可选范围同“领导批示督办”。",
+    )
 
     def validate(self, attrs):
         if not attrs.get("level"):

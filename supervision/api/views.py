@@ -144,6 +144,7 @@ class OrderListApi(generics.GenericAPIView):
             department=department,
             instruction=data["instruction"],
             required_action=data["required_action"],
+            respond_by=data["respond_by"],
         )
         order = find_order(order.number, request.user)
         location = request.build_absolute_uri(reverse("api:supervision-order-detail", args=[order.number]))

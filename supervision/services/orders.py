@@ -18,10 +18,11 @@ from django_fsm import can_proceed
 from cases.models import Case, State
 from cases.services import case_end_supervision, case_supervise
 from common.exceptions import ConcurrentChange, InvalidTransition
-from common.when import deadline_text
-from departments.deadlines import deadline_for
+from common.when import deadline_text, moment_text
+from departments.deadlines import deadline_for, legal_limit_for
 from departments.models import Department, Role, Stage
 from departments.permissions import require_role
+from departments.workdays import add_working_days
 from integrations.events import case_sequence_key
 from integrations.services import webhook_emit
 
@@ -116,6 +117,58 @@ def respond_deadline(case: Case, *, start: dt.datetime) -> dt.datetime:
     )
 
 
+# The latest answer deadline a leader may set, in working days after the order is issued.
+ANSWER_LATEST_WORKING_DAYS = 20
+
+
+def respond_by_window(case: Case, *, start: dt.datetime) -> tuple[dt.date, dt.date]:
+    """Return the first and last day a leader may choose as the answer deadline of an order issued at ``start``.
+
+    The department answers by the end of the chosen day. Not earlier than the next working day
+    (a department needs a working day to answer), not later than
+    :data:`ANSWER_LATEST_WORKING_DAYS` working days, and never past a legal limit of the
+    answering stage that matches the case.
+    """
+    today = timezone.localdate(start)
+    first = add_working_days(today, 1)
+    last = add_working_days(today, ANSWER_LATEST_WORKING_DAYS)
+    services = list(case.package.services.all()) if case.package_id else []
+    ceiling, _rule = legal_limit_for(
+        stage=Stage.RESPOND,
+        colour=case.risk_colour or "blue",
+        start=start,
+        services=services,
+        category=case.category,
+    )
+    if ceiling is not None:
+        # A legal limit ending at midnight closes the day before; at another hour, that day is the last whole one.
+        last = min(last, timezone.localdate(ceiling - dt.timedelta(microseconds=1)))
+    return min(first, last), last
+
+
+def chosen_respond_by(case: Case, *, start: dt.datetime, day: dt.date) -> dt.datetime:
+    """Return the end of ``day`` as an answer deadline, or raise a field error if the policy does not allow it."""
+    first, last = respond_by_window(case, start=start)
+    if not first <= day <= last:
+        raise ValidationError(
+            {
+                "respond_by": _("答复期限须在%(first)s至%(last)s之间（含当日）。")
+                % {
+                    "first": moment_text(end_of_day(first), now=start),
+                    "last": moment_text(end_of_day(last), now=start),
+                }
+            },
+            code="respond_by_out_of_range",
+        )
+    return end_of_day(day)
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """Return the moment ``day`` ends (the next local midnight), as deadlines are stored."""
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min)
+    return timezone.make_aware(end, timezone.get_current_timezone())
+
+
 def _order_notifications(order: SupervisionOrder, *, now, liaisons_told: bool) -> list[int]:
     """Tell the department's liaisons and the duty board of a new order.
 
@@ -140,7 +193,7 @@ def _order_notifications(order: SupervisionOrder, *, now, liaisons_told: bool) -
         body = _("%(reason)s。%(action)s\n请于%(respond_by)s答复。") % {
             "reason": order.get_reason_display(),
             "action": order.required_action,
-            "respond_by": deadline_text(order.respond_by),
+            "respond_by": deadline_text(order.respond_by, now=now),
         }
     kind = notify.KIND_LEADER if order.level == Level.LEADER else notify.KIND_ORDER
     return notify.notify(
@@ -187,10 +240,13 @@ def supervision_order_issue(
     instruction: str = "",
     level: str = Level.ORDER,
     department: Department | None = None,
+    respond_by: dt.date | None = None,
 ) -> SupervisionOrder:
     """Issue a supervision order on a case's department (督办); ``actor`` None is the system.
 
-    A leader's order carries the leader's instruction (批示). An order on a case in assigned or
+    A leader's order carries the leader's instruction (批示). The answer deadline follows the
+    deadline rules, unless the issuer chooses a day (``respond_by``) within
+    :func:`respond_by_window`; the department then answers by the end of that day. An order on a case in assigned or
     handling puts the case under supervision; on a closed or evaluated case (a bad evaluation
     or callback) the state stays until a coordinator reopens the case.
     """
@@ -239,10 +295,21 @@ def supervision_order_issue(
         issued_by=actor,
         issued_at=now,
         respond_from=now,
-        respond_by=respond_deadline(locked, start=now),
+        respond_by=(
+            chosen_respond_by(locked, start=now, day=respond_by)
+            if respond_by is not None
+            else respond_deadline(locked, start=now)
+        ),
     )
     order.save()
-    log_order_event(order, actor=actor, action=SupervisionOrderEvent.Action.ISSUE, from_status="", now=now)
+    log_order_event(
+        order,
+        actor=actor,
+        action=SupervisionOrderEvent.Action.ISSUE,
+        from_status="",
+        data={"respond_by_chosen": respond_by.isoformat()} if respond_by is not None else None,
+        now=now,
+    )
     supervised_now = locked.state in TO_SUPERVISE
     if supervised_now:
         with site_language():

@@ -6,6 +6,8 @@ an order is open (``case_reopen_with_supervision``): these wrap them for a calle
 transition, refusing (409) what the transition's state does not allow before anything is written.
 """
 
+import datetime as dt
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -37,6 +39,7 @@ def case_supervise_by_order(
     required_action: str = "",
     level: str = Level.ORDER,
     department: Department | None = None,
+    respond_by: dt.date | None = None,
 ) -> SupervisionOrder:
     """Issue an order that puts an assigned or handled case under supervision (督办).
 
@@ -53,6 +56,7 @@ def case_supervise_by_order(
         required_action=required_action,
         level=level,
         department=department,
+        respond_by=respond_by,
     )
     if order.case.state != State.SUPERVISED:  # someone moved the case meanwhile
         raise _refuse(order.case)

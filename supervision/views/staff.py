@@ -13,13 +13,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases.codes import InvalidCaseCode
 from cases.models import Case, State
-from cases.selectors import case_by_code, cases_visible_to
+from cases.selectors import case_by_code, case_search, cases_visible_to
 from common.exceptions import DomainError
+from common.when import deadline_text
 from departments.models import Role
 from departments.permissions import department_of, has_role, role_required
 
 from .. import selectors
 from ..forms import (
+    CaseFindForm,
     OrderFilterForm,
     OrderIssueForm,
     RejectForm,
@@ -46,8 +48,11 @@ from ..services import (
     supervision_order_respond,
     supervision_order_verify,
 )
+from ..services.orders import SUPERVISABLE_STATES, end_of_day, respond_by_window, respond_deadline
 
 PAGE_SIZE = 50
+# The case picker shows this many matches: the leader narrows the search rather than scrolls.
+FIND_LIMIT = 10
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -210,17 +215,49 @@ def order_reject(request, number: str):
 # --- A leader's order with an instruction -----------------------------------------------------
 
 
+def _case_to_order(user, code: str) -> Case:
+    """Return the case a code (any grouping) names among the user's; InvalidCaseCode or DoesNotExist."""
+    return case_by_code(
+        code,
+        cases_visible_to(user)
+        .select_related("lead_department", "package")
+        .prefetch_related("package__services"),
+    )
+
+
+def _preview(request, form, code: str) -> dict:
+    """The chosen case's preview: its facts, the default answer deadline and the days one may choose."""
+    if not code:
+        return {}
+    try:
+        case = _case_to_order(request.user, code)
+    except InvalidCaseCode as exc:
+        return {"preview_error": exc.message}
+    except Case.DoesNotExist:
+        return {"preview_error": _("没有找到该案件。")}
+    now = timezone.now()
+    first, last = respond_by_window(case, start=now)
+    widget = form.fields["respond_by"].widget
+    widget.attrs.update({"min": first.isoformat(), "max": last.isoformat()})
+    return {
+        "preview": case,
+        "supervisable": case.state in SUPERVISABLE_STATES,
+        "default_respond_by": respond_deadline(case, start=now),
+        "window_first": end_of_day(first),
+        "window_last": end_of_day(last),
+        "now": now,
+    }
+
+
 @role_required(*INSTRUCTION_ROLES)
 @require_http_methods(["GET", "POST"])
 def order_issue(request):
-    """A leader issues an order with an instruction (领导批示督办) on any case, by its code."""
+    """A leader issues an order with an instruction (领导批示督办) on a case found by search or by its code."""
     form = OrderIssueForm(request.POST or None, initial={"code": request.GET.get("code", "")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            case = case_by_code(
-                data["code"], cases_visible_to(request.user).select_related("lead_department")
-            )
+            case = _case_to_order(request.user, data["code"])
         except InvalidCaseCode as exc:
             form.add_error("code", exc.message)
         except Case.DoesNotExist:
@@ -235,16 +272,52 @@ def order_issue(request):
                     department=data["department"],
                     instruction=data["instruction"],
                     required_action=data["required_action"],
+                    respond_by=data["respond_by"],
                 )
             except ValidationError as exc:
                 _add_errors(form, exc)
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, _("已下发督办单 %(number)s。") % {"number": order.number})
+                messages.success(
+                    request,
+                    _("已下发督办单 %(number)s，%(department)s须于%(respond_by)s答复。")
+                    % {
+                        "number": order.number,
+                        "department": order.department.name,
+                        "respond_by": deadline_text(order.respond_by),
+                    },
+                )
                 return redirect("supervision:order_detail", number=order.number)
+    code = (form.data.get("code") if form.is_bound else form.initial.get("code")) or ""
     status = 400 if request.method == "POST" else 200
-    return render(request, "supervision/order_issue.html", {"form": form}, status=status)
+    context = {"form": form, "find_form": CaseFindForm(), **_preview(request, form, code.strip())}
+    return render(request, "supervision/order_issue.html", context, status=status)
+
+
+@role_required(*INSTRUCTION_ROLES)
+@require_POST
+def order_case_find(request):
+    """The order form's case picker (htmx POST: a party's number never lands in a URL): matching cases."""
+    form = CaseFindForm(request.POST)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    cases = case_search(user=request.user, query=query, limit=FIND_LIMIT) if query else None
+    return render(
+        request,
+        "supervision/_order_case_choices.html",
+        {"cases": cases, "query": query, "limit": FIND_LIMIT, "supervisable": SUPERVISABLE_STATES},
+    )
+
+
+@role_required(*INSTRUCTION_ROLES)
+@require_GET
+def order_case_preview(request):
+    """The chosen case's preview and answer-deadline field (an htmx fragment of the order form)."""
+    code = request.GET.get("code", "").strip()
+    form = OrderIssueForm(initial={"code": code, "respond_by": request.GET.get("respond_by", "")})
+    return render(
+        request, "supervision/_order_case_preview.html", {"form": form, **_preview(request, form, code)}
+    )
 
 
 # --- The department's orders to answer --------------------------------------------------------
