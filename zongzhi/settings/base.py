@@ -56,7 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_celery_beat",
-    "common.celery_apps.CeleryResultsConfig",  # django_celery_results, with Chinese names
+    "common.vendor_apps.CeleryResultsConfig",  # django_celery_results, with Chinese names
     "simple_history",
     "django_fsm",
     "common",
@@ -66,7 +66,7 @@ INSTALLED_APPS = [
     "cases",
     "supervision",
     "demo",
-    "axes",
+    "common.vendor_apps.AxesConfig",  # axes, with Chinese names
     "csp",
 ]
 
