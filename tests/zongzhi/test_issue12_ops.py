@@ -113,6 +113,14 @@ def test_production_check_warns_about_a_loopback_public_base_url():
     assert "common.W001" not in reachable.stderr + reachable.stdout
 
 
+def test_development_treats_an_empty_public_base_url_as_unset():
+    probe = "from django.conf import settings; print(settings.PUBLIC_BASE_URL)"
+    env = _child_env("zongzhi.settings.base", DJANGO_SECRET_KEY="test-" + _secret(), PUBLIC_BASE_URL="")
+    result = _run(["-c", probe], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "http://127.0.0.1:8000"
+
+
 def _make_public_base_url(*args: str, **env: str) -> str:
     if shutil.which("make") is None:
         pytest.skip("no make")

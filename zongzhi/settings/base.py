@@ -338,7 +338,7 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 # Base of the links printed in receipts' QR codes: what a party's phone opens. Production refuses
 # to start without it; `make run` passes one that follows HOST/PORT; the admin warns while it is
 # a loopback address (common.public_url).
-PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+PUBLIC_BASE_URL = (env("PUBLIC_BASE_URL", default="").strip() or "http://127.0.0.1:8000").rstrip("/")
 # Parties sampled for the monthly callbacks (the report's district calls back 30 a month).
 ZONGZHI_CALLBACK_SAMPLE_SIZE = env.int("ZONGZHI_CALLBACK_SAMPLE_SIZE", default=30)
 # The county whose center this deployment runs (6-digit administrative division code).
