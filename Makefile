@@ -8,8 +8,18 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# The base of the links in receipts' QR codes follows HOST/PORT under `make run`, unless set in
+# the environment, on the command line or in .env. Listening on every address (HOST=0.0.0.0)
+# prints this machine's first network address instead: a phone cannot open 0.0.0.0.
+PUBLIC_HOST = $(if $(filter 0.0.0.0 ::,$(HOST)),$(or $(firstword $(shell hostname -I 2>/dev/null)),$(HOST)),$(HOST))
+RUN_PUBLIC_BASE_URL = http://$(if $(findstring :,$(PUBLIC_HOST)),[$(PUBLIC_HOST)],$(PUBLIC_HOST)):$(PORT)
+ifeq ($(origin PUBLIC_BASE_URL),undefined)
+ifeq ($(shell grep -sE '^[[:space:]]*(export[[:space:]]+)?PUBLIC_BASE_URL=[^[:space:]]' .env),)
+run public-base-url: export PUBLIC_BASE_URL = $(RUN_PUBLIC_BASE_URL)
+endif
+endif
 
-.PHONY: help setup system-deps run test lint fmt check messages worker beat bench clean vendor backup restore
+.PHONY: help setup system-deps run public-base-url test lint fmt check messages worker beat bench clean vendor backup restore
 
 help:
 	@echo "make run    - set up, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -36,7 +46,12 @@ setup: system-deps $(STAMP)
 run: setup
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py seed_demo
+	@echo "QR codes on receipts point at $${PUBLIC_BASE_URL:-the PUBLIC_BASE_URL in .env}"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# What `make run` puts in receipts' QR codes (the settings' default when this prints nothing).
+public-base-url:
+	@echo "$$PUBLIC_BASE_URL"
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

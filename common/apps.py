@@ -7,4 +7,4 @@ class CommonConfig(AppConfig):
     verbose_name = _("通用")
 
     def ready(self):
-        from . import sessions  # noqa: F401  (connects the idle clock to user_logged_in)
+        from . import checks, sessions  # noqa: F401  (the public address check; the idle clock on log-in)

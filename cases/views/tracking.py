@@ -23,6 +23,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from departments.models import Center
+
 from .. import ratelimit
 from ..codes import InvalidCaseCode, display_code, normalize_code
 from ..models import TRACKING_KEY_FIELDS, Case, Rating
@@ -117,13 +119,20 @@ def remember_verified(request, code: str, proof: Proof) -> None:
 # --- Rendering ----------------------------------------------------------------------------------
 
 
-def _start_error(request, code_text: str, message, status: int) -> HttpResponse:
-    return render(
-        request,
-        "cases/tracking_start.html",
-        {"code": code_text, "error": message, "verify_form": VerifyForm()},
-        status=status,
+def default_center_name() -> str:
+    """Return the name of this deployment's county center: the public header before a case is named."""
+    return (
+        Center.objects.filter(code=settings.ZONGZHI_COUNTY_CODE).values_list("name", flat=True).first() or ""
     )
+
+
+def _start_page(request, context: dict, status: int = 200) -> HttpResponse:
+    context = {"verify_form": VerifyForm(), "public_center_name": default_center_name(), **context}
+    return render(request, "cases/tracking_start.html", context, status=status)
+
+
+def _start_error(request, code_text: str, message, status: int) -> HttpResponse:
+    return _start_page(request, {"code": code_text, "error": message}, status=status)
 
 
 def _not_found(request, code_text: str) -> HttpResponse:
@@ -155,6 +164,8 @@ def _common_context(case: Case) -> dict:
         "code_display": display_code(case.code),
         "state_label": case.get_state_display(),
         "timeline": public_timeline(case),
+        # The header names the center handling the case (selected with it by find_case).
+        "public_center_name": case.center.name,
     }
 
 
@@ -187,7 +198,10 @@ def find_case(request, code_text: str, *, fields=None) -> Case | HttpResponse:
         code = normalize_code(code_text)
     except InvalidCaseCode as exc:
         return _start_error(request, code_text, exc.message, 400)
-    queryset = Case.objects.only(*fields) if fields else Case.objects.select_related("lead_department")
+    queryset = Case.objects.select_related("center")
+    queryset = (
+        queryset.only(*fields, "center__name") if fields else queryset.select_related("lead_department")
+    )
     case = queryset.filter(code=code).first()
     return case if case is not None else _not_found(request, code_text)
 
@@ -204,7 +218,7 @@ def tracking_start(request):
     if request.method == "POST" and source.get("last4", "").strip():
         return _verify_by_phone(request, code_text)
     if not code_text:
-        return render(request, "cases/tracking_start.html", {"code": "", "verify_form": VerifyForm()})
+        return _start_page(request, {"code": ""})
     case = find_case(request, code_text, fields=PUBLIC_FIELDS)
     if isinstance(case, HttpResponse):
         return case

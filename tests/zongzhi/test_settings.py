@@ -24,6 +24,11 @@ SETTINGS_VARIABLES = (
     "DJANGO_ALLOWED_HOSTS",
     "DJANGO_CSRF_TRUSTED_ORIGINS",
     "DATABASE_URL",
+    "DATABASE_HOST",
+    "DATABASE_PORT",
+    "DATABASE_NAME",
+    "DATABASE_USER",
+    "DATABASE_PASSWORD",
     "DATABASE_POOL",
     "DATABASE_POOL_MIN",
     "DATABASE_POOL_MAX",
@@ -96,6 +101,7 @@ def _child_env(settings_module: str, **values: str) -> dict[str, str]:
     env["DJANGO_SETTINGS_MODULE"] = settings_module
     if settings_module.endswith("production"):
         env.update(PII_KEYS)
+        env["PUBLIC_BASE_URL"] = "https://zongzhi.example.cn"  # required there too
     env.update(values)
     # A variable left unset here would be filled from a developer's .env: say so instead of
     # failing for a reason that is not the code's.

@@ -6,6 +6,7 @@ generated development secret. ``DATABASE_URL`` and ``CELERY_BROKER_URL`` switch 
 PostgreSQL and Redis. Production overrides live in ``zongzhi.settings.production``.
 """
 
+import os
 import secrets
 from pathlib import Path
 
@@ -55,7 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_celery_beat",
-    "django_celery_results",
+    "common.vendor_apps.CeleryResultsConfig",  # django_celery_results, with Chinese names
     "simple_history",
     "django_fsm",
     "common",
@@ -65,7 +66,7 @@ INSTALLED_APPS = [
     "cases",
     "supervision",
     "demo",
-    "axes",
+    "common.vendor_apps.AxesConfig",  # axes, with Chinese names
     "csp",
 ]
 
@@ -114,7 +115,21 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if env("DATABASE_HOST", default="") and not env("DATABASE_URL", default=""):
+    # PostgreSQL from its parts (docker compose): a password with @ : / % needs no URL quoting.
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "HOST": env("DATABASE_HOST"),
+            "PORT": env("DATABASE_PORT", default="5432"),
+            "NAME": env("DATABASE_NAME", default="zongzhi"),
+            "USER": env("DATABASE_USER", default="zongzhi"),
+            # Read as is: django-environ would take a value starting with "$" for another variable.
+            "PASSWORD": os.environ.get("DATABASE_PASSWORD", ""),
+        }
+    }
+else:
+    DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # psycopg 3 with Django's connection pool; the pool requires CONN_MAX_AGE = 0.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -320,8 +335,10 @@ CONTENT_SECURITY_POLICY = {
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- The center -----------------------------------------------------------------------------
-# Base of the links printed in receipts' QR codes: what a party's phone opens.
-PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Base of the links printed in receipts' QR codes: what a party's phone opens. Production refuses
+# to start without it; `make run` passes one that follows HOST/PORT; the admin warns while it is
+# a loopback address (common.public_url).
+PUBLIC_BASE_URL = (env("PUBLIC_BASE_URL", default="").strip() or "http://127.0.0.1:8000").rstrip("/")
 # Parties sampled for the monthly callbacks (the report's district calls back 30 a month).
 ZONGZHI_CALLBACK_SAMPLE_SIZE = env.int("ZONGZHI_CALLBACK_SAMPLE_SIZE", default=30)
 # The county whose center this deployment runs (6-digit administrative division code).
@@ -409,6 +426,8 @@ LOGGING = {
 # Serve static files straight from the apps and static/ while developing (no collectstatic needed).
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# Files served at the site's root: /favicon.ico, which browsers ask for on pages without an icon link.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 
 # --- Text messages to parties ----------------------------------------------------------------
 ZONGZHI_SMS_BACKEND = env("ZONGZHI_SMS_BACKEND", default="cases.sms.ConsoleSmsBackend")

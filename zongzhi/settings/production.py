@@ -1,8 +1,10 @@
-"""Production settings: a real secret and allowed hosts are required; HTTPS by default.
+"""Production settings: a real secret, allowed hosts and the public address are required; HTTPS by default.
 
 ``DJANGO_SECURE_HTTPS=false`` is the one switch for a plain-HTTP intranet deployment (no TLS
 terminator in front): it turns off HSTS, the HTTPS redirect and secure-only cookies.
 """
+
+import re
 
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
@@ -19,6 +21,13 @@ if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("dj
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must list the host names this deployment serves.")
+# The base of the links in receipts' QR codes: a forgotten one prints receipts no phone can open.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="").strip().rstrip("/")
+if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", PUBLIC_BASE_URL):
+    raise ImproperlyConfigured(
+        "PUBLIC_BASE_URL must be set in production to the address parties' phones open, "
+        "e.g. https://zongzhi.example.gov.cn (it is printed in every receipt's QR code)."
+    )
 # Personal data and receipt keys: never keys derived from the secret key in production.
 ZONGZHI_PII_KEYS = env.list("ZONGZHI_PII_KEYS", default=[])
 ZONGZHI_PII_INDEX_KEYS = env.list("ZONGZHI_PII_INDEX_KEYS", default=[])
