@@ -54,7 +54,7 @@ def build_month(center, *, month=(2026, 10), per_department=9):
             state = states[i % len(states)]
             created = at(year, number, 1 + (i * 3 + d_index) % 25, 9 + i % 8)
             due = created + dt.timedelta(days=5)
-            finished = due + (dt.timedelta(days=1) if late or i % 7 == 6 else -dt.timedelta(days=1))
+            finished = due + (dt.timedelta(days=1) if late or i % 10 == 9 else -dt.timedelta(days=1))
             closed = state in (State.CLOSED, State.EVALUATED)
             case = CaseFactory(
                 center=center,
