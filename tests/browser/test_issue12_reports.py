@@ -73,7 +73,9 @@ def build_month(center, *, month=(2026, 10), per_department=9):
             )
             Case.objects.filter(pk=case.pk).update(created_at=created)
             if state == State.EVALUATED:
-                rating = "dissatisfied" if unhappy or late else ("satisfied" if i % 5 else "basically_satisfied")
+                rating = (
+                    "dissatisfied" if unhappy or late else ("satisfied" if i % 5 else "basically_satisfied")
+                )
                 evaluate(case, rating, finished + dt.timedelta(days=1), Evaluation.Channel.TRACKING)
             if state == State.SUPERVISED:
                 order(
@@ -135,7 +137,9 @@ def test_monthly_report_prints_on_few_a4_pages_with_names_on_one_line(
 def _pdf_lines(path) -> list[list[str]]:
     from pypdf import PdfReader
 
-    return [[line.replace(" ", "") for line in p.extract_text().splitlines()] for p in PdfReader(str(path)).pages]
+    return [
+        [line.replace(" ", "") for line in p.extract_text().splitlines()] for p in PdfReader(str(path)).pages
+    ]
 
 
 def broken_in_pdf(path, names) -> list[str]:
