@@ -73,6 +73,7 @@ def _period_context(request, period: Period, errors: list[str], now) -> dict:
         and request.report_default_period != this_month,
         "working_day_threshold": CURRENT_MONTH_FROM_WORKING_DAY,
         "as_of": present.as_of(now),
+        "min_sample": selectors.MIN_SAMPLE,
     }
 
 

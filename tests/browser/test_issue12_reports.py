@@ -152,3 +152,49 @@ def ranking_on_one_page(path, names) -> bool:
     """Whether every department's full name is printed, all on the same PDF page (the ranking's)."""
     pages = ["".join(page) for page in _pdf_lines(path)]
     return any(all(name in text for name in names) for text in pages)
+
+
+def test_early_in_a_month_the_dashboard_opens_on_last_month(
+    transactional_db, live_server, page_factory, login, artifacts, clock, center
+):
+    """2 December: November in full by default, December one click away and its ranking 样本不足."""
+    clock.move_to(at(2026, 12, 2, 10))
+    departments = build_month(center, month=(2026, 11))
+    for department in departments[:3]:  # December's first day: three cases, one of them late to accept
+        created = at(2026, 12, 1, 9)
+        case = CaseFactory(
+            center=center,
+            state=State.ASSIGNED,
+            lead_department=department,
+            risk_colour="blue",
+            accept_by=created + dt.timedelta(hours=12),
+        )
+        Case.objects.filter(pk=case.pk).update(created_at=created)
+    leader = StaffFactory(role="leader", center=center, display_name="何振华").user
+
+    page = page_factory(viewport={"width": 1280, "height": 900})
+    login(page, leader.username)
+    page.goto(f"{live_server.url}/supervision/reports/")
+    # The page's title and heading say the same: 督办报表.
+    assert page.title().startswith("督办报表")
+    assert page.locator("h1").inner_text().startswith("督办报表")
+    assert "2026年11月" in page.locator("h1").inner_text()
+    note = page.locator("#early-month-note")
+    assert note.is_visible() and "2026年12月刚开始" in note.inner_text()
+    verdicts = page.locator("#ranking td.verdict").all_inner_texts()
+    assert len(verdicts) == len(DEPARTMENTS) and "样本不足" not in " ".join(verdicts)
+    # Full-width brackets around a short word read as "（打印 ）" in the hall's font: no brackets.
+    assert page.locator("#monthly-link").inner_text() == "打印月度通报"
+    page.screenshot(path=str(artifacts / "issue12-dashboard-early-month.png"), full_page=True)
+    page.locator(".report-head").screenshot(path=str(artifacts / "issue12-dashboard-title.png"))
+
+    page.click("#current-month-button")
+    page.wait_for_url("**month=2026-12")
+    assert "2026年12月" in page.locator("h1").inner_text()
+    assert not page.locator("#early-month-note").is_visible()
+    rows = page.locator("#ranking tbody tr")
+    thin = [rows.nth(i).inner_text() for i in range(rows.count()) if "样本不足" in rows.nth(i).inner_text()]
+    assert len(thin) >= 3 and all("达标" not in row.replace("未达标", "") for row in thin)
+    assert page.locator("#ranking tr.worst").count() == 0  # nobody is judged on a day's cases
+    page.locator("#ranking").screenshot(path=str(artifacts / "issue12-ranking-too-few-cases.png"))
+    page.screenshot(path=str(artifacts / "issue12-dashboard-current-month.png"), full_page=True)

@@ -183,6 +183,6 @@ def test_cases_due_but_left_in_hand_count_towards_the_sample(make_case, departme
         closed(make_case, department, on_time=True)
         make_case(state=State.HANDLING, lead_department=other_department, due_by=at(2026, 10, 1))
     make_case(state=State.HANDLING, lead_department=other_department, due_by=at(2026, 10, 30))  # not yet due
-    court, police = ranking()
+    _court, police = ranking()
     assert police["sample"] == selectors.MIN_SAMPLE and police["verdict"] != "insufficient"
     assert police["is_worst"] and police["in_hand_on_time_rate"] == pytest.approx(1 / 6)
