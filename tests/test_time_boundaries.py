@@ -96,11 +96,17 @@ def test_november_can_be_sampled_as_soon_as_it_ends_in_shanghai(around_december)
 
 
 def test_the_monthly_report_defaults_to_the_shanghai_month(client, coordinator):
+    """The default is this month from its 5th working day (in Shanghai), the last complete month before."""
     with time_machine.travel(utc(2026, 12, 31, 16, 30), tick=False):  # 00:30 on 1 January 2027
         client.force_login(coordinator)
         response = client.get(reverse("supervision:reports_monthly"))
     assert response.status_code == 200
-    assert "2027年1月督办工作月报" in response.content.decode()
+    assert "2026年12月督办工作月报" in response.content.decode()
+    # 00:30 on Thursday 8 January 2026, the month's 5th working day; in UTC still the 4th, the 7th.
+    with time_machine.travel(utc(2026, 1, 7, 16, 30), tick=False):
+        client.force_login(coordinator)
+        response = client.get(reverse("supervision:reports_monthly"))
+    assert "2026年1月督办工作月报" in response.content.decode()
 
 
 # --- The department desk ------------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""The reporting period: a month (``?month=2026-10``) or a date range (``?from=&to=``), this month by default."""
+"""The reporting period: a month (``?month=2026-10``) or a date range (``?from=&to=``).
+
+Without either, :func:`default_period`: this month once enough of it has passed, the last
+complete month before that.
+"""
 
 import calendar
 import datetime as dt
@@ -9,8 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common import parsing
+from departments.workdays import WorkCalendar
 
 MAX_DAYS = 3660  # ten years: wider ranges are a typo, not a question
+# This month is the default from its 5th working day on; before, the last complete month is:
+# on 1 December three cases and "0.0%" say nothing, November says what the leader wants to know.
+CURRENT_MONTH_FROM_WORKING_DAY = 5
 
 
 @dataclass(frozen=True)
@@ -80,11 +88,30 @@ def _parse_day(text: str, field: str) -> dt.date:
         raise ValidationError({field: _("日期格式应为 YYYY-MM-DD。")}, code="date") from exc
 
 
-def parse_period(params, *, today: dt.date) -> Period:
+def working_day_of_month(today: dt.date) -> int:
+    """How many working days of ``today``'s month have begun by ``today`` (today included if one)."""
+    first = today.replace(day=1)
+    calendar = WorkCalendar(first, today)
+    return sum(calendar.is_workday(first + dt.timedelta(days=n)) for n in range((today - first).days + 1))
+
+
+def default_period(today: dt.date) -> Period:
+    """The period a report page shows when none is asked for (``today`` in the center's zone).
+
+    This month from its ``CURRENT_MONTH_FROM_WORKING_DAY``-th working day on; before that, the
+    last complete month (in January, December of the year before).
+    """
+    this_month = month_period(today)
+    if working_day_of_month(today) >= CURRENT_MONTH_FROM_WORKING_DAY:
+        return this_month
+    return this_month.previous_month()
+
+
+def parse_period(params, *, today: dt.date, default: Period | None = None) -> Period:
     """Read the period from query parameters; raise ValidationError for what cannot be read.
 
     ``from``/``to`` win over ``month``; a range missing its start begins on the first of the
-    end's month, one missing its end runs to today.
+    end's month, one missing its end runs to today. Neither: ``default`` (this month if none).
     """
     first_text, last_text = (params.get("from") or "").strip(), (params.get("to") or "").strip()
     if first_text or last_text:
@@ -99,4 +126,4 @@ def parse_period(params, *, today: dt.date) -> Period:
         return Period(first, last, is_month=False)
     if month_text := (params.get("month") or "").strip():
         return parse_month(month_text)
-    return month_period(today)
+    return default or month_period(today)

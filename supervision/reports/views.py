@@ -25,7 +25,7 @@ from departments.permissions import department_of, role_of, role_required
 from ..models.reports import ReportThresholds
 from ..permissions import DEPARTMENT_REPORT_ROLES, REPORT_ROLES
 from . import exports, present, selectors, workbook
-from .periods import Period, month_period, parse_period
+from .periods import CURRENT_MONTH_FROM_WORKING_DAY, Period, default_period, month_period, parse_period
 
 DEPARTMENT_ROLES = DEPARTMENT_REPORT_ROLES
 LIST_LIMIT = 10
@@ -34,12 +34,13 @@ NOTABLE_LIMIT = 30
 
 
 def _period(request) -> tuple[Period, list[str]]:
-    """The requested period, or this month and the reasons the request could not be read."""
+    """The requested period, or the default one and the reasons the request could not be read."""
     today = timezone.localdate()
+    default = request.report_default_period = default_period(today)
     try:
-        return parse_period(request.GET, today=today), []
+        return parse_period(request.GET, today=today, default=default), []
     except ValidationError as exc:
-        return month_period(today), exc.messages
+        return default, exc.messages
 
 
 def _center(user) -> Center | None:
@@ -59,14 +60,20 @@ def _department_for(user, slug: str) -> Department:
     return department
 
 
-def _period_context(period: Period, errors: list[str], now) -> dict:
+def _period_context(request, period: Period, errors: list[str], now) -> dict:
+    this_month = month_period(timezone.localdate(now))
     return {
         "period": period,
         "period_errors": errors,
         "previous_month": period.previous_month(),
         "next_month": period.next_month(),
-        "this_month": month_period(timezone.localdate(now)),
+        "this_month": this_month,
+        # The month has barely begun and last month is shown: say why, and offer this one.
+        "month_just_begun": period == this_month.previous_month()
+        and request.report_default_period != this_month,
+        "working_day_threshold": CURRENT_MONTH_FROM_WORKING_DAY,
         "as_of": present.as_of(now),
+        "min_sample": selectors.MIN_SAMPLE,
     }
 
 
@@ -85,7 +92,7 @@ def dashboard(request):
     weekly = selectors.weekly_intake(last_day=_last_chart_day(period, now))
     breakdowns = selectors.breakdowns(period.start, period.end)
     context = {
-        **_period_context(period, errors, now),
+        **_period_context(request, period, errors, now),
         "figures": present.shown(figures),
         "ranking": present.ranking_rows(ranking, period.query),
         "thresholds": thresholds,
@@ -113,7 +120,7 @@ def monthly(request):
     notable = selectors.notable_cases(period.start, period.end)
     figures, ranking = selectors.center_report(period.start, period.end, now, thresholds=thresholds)
     context = {
-        **_period_context(period, errors, now),
+        **_period_context(request, period, errors, now),
         "center": _center(request.user),
         "figures": present.shown(figures),
         "ranking": [present.shown(row) for row in ranking],
@@ -149,7 +156,7 @@ def department_report(request, slug: str):
     breakdowns = selectors.breakdowns(period.start, period.end, department=department)
     overdue = selectors.overdue_cases(now=now, department=department)
     context = {
-        **_period_context(period, errors, now),
+        **_period_context(request, period, errors, now),
         "department": department,
         "figures": present.shown(figures),
         "standing": present.shown(own) if own else None,

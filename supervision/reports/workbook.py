@@ -131,7 +131,7 @@ def ranking_rows(ranking: list[dict]) -> Iterator[list]:
             row["ratings"],
             row["orders_open"],
             DASH if row["score"] is None else row["score"],
-            "、".join(flags) or _("达标"),
+            "、".join(flags) or str(row["verdict_label"]),
         ]
 
 

@@ -96,8 +96,69 @@ def login(live_server):
     return do
 
 
-# A4 portrait at 96 CSS px per inch: what fits between the default 1 cm print margins.
-A4_PRINTABLE_WIDTH_PX = round((210 - 20) / 25.4 * 96)
+# A4 in CSS px (96 per inch); the margins when the page's CSS sets none (what Chrome prints with).
+MM_PX = 96 / 25.4
+A4_MM = (210, 297)
+DEFAULT_MARGIN_MM = 10
+A4_PRINTABLE_WIDTH_PX = round((A4_MM[0] - 2 * DEFAULT_MARGIN_MM) * MM_PX)
+
+# The page box the document's print CSS asks for: the last @page rule's size and side margins
+# (top level or inside @media print), as Chromium will apply them with prefer_css_page_size.
+PAGE_RULE = """() => {
+  const found = {size: "", left: "", right: ""};
+  const walk = (rules) => {
+    for (const rule of rules) {
+      if (rule instanceof CSSPageRule && !rule.selectorText) {
+        found.size = rule.style.getPropertyValue("size") || found.size;
+        found.left = rule.style.getPropertyValue("margin-left") || found.left;
+        found.right = rule.style.getPropertyValue("margin-right") || found.right;
+      } else if (rule instanceof CSSMediaRule && /print|all/.test(rule.media.mediaText)) {
+        walk(rule.cssRules);
+      }
+    }
+  };
+  for (const sheet of document.styleSheets) {
+    try { walk(sheet.cssRules); } catch (e) { /* another origin's sheet */ }
+  }
+  return found;
+}"""
+
+# Tables wider than the printable width: the table's own scroll width or its right edge past it.
+OVERFLOWING = """(limit) => Array.from(document.querySelectorAll('table'))
+    .filter(t => t.offsetParent !== null)
+    .map(t => [t, Math.max(t.scrollWidth, Math.ceil(t.getBoundingClientRect().right))])
+    .filter(([t, width]) => width > limit + 1)
+    .map(([t, width]) => [t.id || (t.querySelector('th') || t).textContent.trim().slice(0, 20), width, limit])"""
+
+
+def _length_mm(text: str, default: float) -> float:
+    text = text.strip()
+    units = {"mm": 1, "cm": 10, "in": 25.4, "px": 25.4 / 96, "pt": 25.4 / 72}
+    for unit, factor in units.items():
+        if text.endswith(unit):
+            try:
+                return float(text[: -len(unit)]) * factor
+            except ValueError:
+                return default
+    return 0.0 if text == "0" else default
+
+
+def printable_width(page, *, landscape: bool = False) -> tuple[int, bool]:
+    """The content width in CSS px of the page the document prints on, and whether it is landscape.
+
+    The document's own @page rule wins (as it does in Chromium with prefer_css_page_size);
+    without one, A4 in the asked orientation with the default margins.
+    """
+    rule = page.evaluate(PAGE_RULE)
+    size = rule["size"].lower()
+    if "landscape" in size:
+        landscape = True
+    elif "portrait" in size:
+        landscape = False
+    paper = A4_MM[1] if landscape else A4_MM[0]
+    left = _length_mm(rule["left"], DEFAULT_MARGIN_MM) if rule["left"] else DEFAULT_MARGIN_MM
+    right = _length_mm(rule["right"], DEFAULT_MARGIN_MM) if rule["right"] else DEFAULT_MARGIN_MM
+    return round((paper - left - right) * MM_PX), landscape
 
 
 @pytest.fixture
@@ -105,25 +166,27 @@ def print_pdf(artifacts):
     """Print the page to PDF as Chromium would on A4; keep it in test-artifacts; return its page count.
 
     Also returns the tables wider than their page: each as (id or first header, width, page width),
-    measured under print media at the printable width, so a test can assert the list is empty.
+    measured under print media at the printable width of the page the document's CSS asks for
+    (its @page size and margins; A4 with 10 mm margins otherwise), so a test can assert the list
+    is empty.
     """
     from pypdf import PdfReader
 
     def do(page, name, *, landscape=False):
-        width = round((297 - 20) / 25.4 * 96) if landscape else A4_PRINTABLE_WIDTH_PX
+        width, landscape = printable_width(page, landscape=landscape)
         page.emulate_media(media="print")
         size = page.viewport_size
         page.set_viewport_size({"width": width, "height": size["height"] if size else 900})
-        overflowing = page.evaluate(
-            """(limit) => Array.from(document.querySelectorAll('table'))
-                .filter(t => t.offsetParent !== null && t.scrollWidth > limit + 1)
-                .map(t => [t.id || (t.querySelector('th') || t).textContent.trim().slice(0, 20),
-                           t.scrollWidth, limit])""",
-            width,
-        )
+        overflowing = page.evaluate(OVERFLOWING, width)
         path = artifacts / f"{name}.pdf"
+        margin = f"{DEFAULT_MARGIN_MM}mm"
         page.pdf(
-            path=str(path), format="A4", landscape=landscape, print_background=True, prefer_css_page_size=True
+            path=str(path),
+            format="A4",
+            landscape=landscape,
+            print_background=True,
+            prefer_css_page_size=True,
+            margin={"top": margin, "bottom": margin, "left": margin, "right": margin},
         )
         page.emulate_media(media="screen")
         if size:

@@ -25,6 +25,14 @@ NOW = at(2026, 10, 20, 12)
 
 
 @pytest.fixture
+def small_sample(monkeypatch):
+    """Judge departments on a single case: for tests about scores and marks, not the sample size."""
+    from supervision.reports.selectors import ranking
+
+    monkeypatch.setattr(ranking, "MIN_SAMPLE", 1)
+
+
+@pytest.fixture
 def make_case(center):
     """Write a case row directly, with its creation time (auto_now_add would overwrite it)."""
 

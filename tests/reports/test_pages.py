@@ -135,7 +135,9 @@ def test_dashboard_without_data_shows_dashes_not_errors(client, leader):
     assert "onclick" not in body and "<script>" not in body  # no inline scripts
 
 
-def test_dashboard_figures_ranking_and_lists(client, leader, make_case, department, other_department):
+def test_dashboard_figures_ranking_and_lists(
+    client, leader, make_case, department, other_department, small_sample
+):
     due = at(2026, 10, 15, 17)
     for day in (2, 3, 4, 5, 6):
         make_case(

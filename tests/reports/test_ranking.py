@@ -30,7 +30,7 @@ def ranking(**kwargs):
     return selectors.department_ranking(OCTOBER.start, OCTOBER.end, NOW, **kwargs)
 
 
-def test_ranking_scores_orders_and_marks(make_case, department, other_department, center):
+def test_ranking_scores_orders_and_marks(make_case, department, other_department, center, small_sample):
     idle = DepartmentFactory(center=center, slug="idle", name="县某局", short_name="某局")
     # court: 2/2 on time, 2/2 satisfied → 100
     for _ in range(2):
@@ -60,7 +60,7 @@ def test_ranking_scores_orders_and_marks(make_case, department, other_department
     assert not nothing["is_worst"] and not nothing["below_floor"]
 
 
-def test_floors_come_from_the_thresholds(make_case, department):
+def test_floors_come_from_the_thresholds(make_case, department, small_sample):
     for on_time in (True, True, True, True, False):  # 80 %
         closed(make_case, department, on_time=on_time)
     (row,) = ranking()
@@ -70,7 +70,7 @@ def test_floors_come_from_the_thresholds(make_case, department):
     assert not row["below_on_time"]
 
 
-def test_cases_left_overdue_pull_the_score_down(make_case, department, other_department):
+def test_cases_left_overdue_pull_the_score_down(make_case, department, other_department, small_sample):
     """只接单、不办事: a department that closes nothing but lets its cases run over is not "达标"."""
     closed(make_case, department, on_time=True)
     make_case(state=State.HANDLING, lead_department=department, due_by=at(2026, 10, 30))
@@ -83,7 +83,7 @@ def test_cases_left_overdue_pull_the_score_down(make_case, department, other_dep
     assert police["is_worst"]
 
 
-def test_one_department_alone_is_not_marked_worst(make_case, department):
+def test_one_department_alone_is_not_marked_worst(make_case, department, small_sample):
     closed(make_case, department, on_time=False)
     (row,) = ranking()
     assert row["score"] == 0.0 and not row["is_worst"] and row["below_on_time"]
@@ -151,3 +151,38 @@ def test_thresholds_are_a_singleton_with_defaults(db):
     second.save()  # the same row again
     assert ReportThresholds.objects.count() == 1
     assert ReportThresholds.current().satisfaction_floor == Decimal("70")
+
+
+def test_too_few_cases_due_is_not_judged(make_case, department, other_department, center):
+    """Fewer than MIN_SAMPLE cases due in the period: 样本不足, neither 达标 nor 未达标 nor 得分最低."""
+    third = DepartmentFactory(center=center, slug="third", name="县第三局", short_name="三局")
+    for _ in range(selectors.MIN_SAMPLE):
+        closed(make_case, department, on_time=True, rating="satisfied")
+    for _ in range(selectors.MIN_SAMPLE):
+        closed(make_case, third, on_time=True)
+    third_late = closed(make_case, third, on_time=False)
+    for _ in range(selectors.MIN_SAMPLE - 1):  # all late, the lowest score, but only four
+        closed(make_case, other_department, on_time=False, rating="dissatisfied")
+    rows = {r["slug"]: r for r in ranking()}
+    police = rows["police"]
+    assert (police["sample"], police["score"], police["verdict"]) == (
+        selectors.MIN_SAMPLE - 1,
+        0.0,
+        "insufficient",
+    )
+    assert not police["below_floor"] and not police["is_worst"] and police["rank"] == 3
+    assert str(police["verdict_label"]) == "样本不足"
+    assert rows["court"]["verdict"] == "met" and str(rows["court"]["verdict_label"]) == "达标"
+    # Of the departments judged, the third scores lowest: it is the worst, and below the on-time floor.
+    assert rows["third"]["verdict"] == "below" and rows["third"]["is_worst"] and third_late
+
+
+def test_cases_due_but_left_in_hand_count_towards_the_sample(make_case, department, other_department):
+    """只接单、不办事 does not hide behind 样本不足: overdue cases in hand fell due too."""
+    for _ in range(selectors.MIN_SAMPLE):
+        closed(make_case, department, on_time=True)
+        make_case(state=State.HANDLING, lead_department=other_department, due_by=at(2026, 10, 1))
+    make_case(state=State.HANDLING, lead_department=other_department, due_by=at(2026, 10, 30))  # not yet due
+    _court, police = ranking()
+    assert police["sample"] == selectors.MIN_SAMPLE and police["verdict"] != "insufficient"
+    assert police["is_worst"] and police["in_hand_on_time_rate"] == pytest.approx(1 / 6)

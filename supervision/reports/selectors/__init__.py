@@ -37,6 +37,9 @@ from .lists import (
 )
 from .monthly import callback_round, notable_cases, orders_by_reason, orders_issued, round_callbacks
 from .ranking import (
+    MIN_SAMPLE,
+    VERDICT_LABELS,
+    Verdict,
     center_report,
     department_ranking,
     score_of,
@@ -48,8 +51,11 @@ __all__ = [
     "DEFINITIONS",
     "LEDGER_FIELDS",
     "LIST_FIELDS",
+    "MIN_SAMPLE",
     "REWORK_TRANSITIONS",
     "UNRATED",
+    "VERDICT_LABELS",
+    "Verdict",
     "breakdowns",
     "callback_round",
     "center_report",

@@ -6,6 +6,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
@@ -33,6 +34,9 @@ CLOSED_STATES = (State.CLOSED, State.EVALUATED)
 REWORK_TRANSITIONS = ("send_back", "reopen")
 CLOSING_CHANNELS = (Evaluation.Channel.TRACKING, Evaluation.Channel.STAFF)
 UNRATED = "none"
+# A department is judged (达标 / 未达标, 得分最低) only when at least this many of its cases fell
+# due in the period: on the first days of a month three cases say nothing about a department.
+MIN_SAMPLE = 5
 
 DEFINITIONS = [
     (_("本期受理"), _("统计期内登记受理的案件数（含不予受理、撤回的）。")),
@@ -73,6 +77,16 @@ DEFINITIONS = [
         _(
             "签收及时率、按期办结率、在办按期率、综合满意率四项中有数据的各项的平均值（百分制）。"
             "得分最低的单位标红；按期办结率或综合满意率低于达标线的单位标为未达标。"
+        ),
+    ),
+    (
+        _("样本不足"),
+        format_lazy(
+            _(
+                "统计期内（截至当前时刻）签收期限或办结期限届满的案件少于 {n} 件的单位，数据太少，"
+                "不评达标与否，也不标得分最低，显示“样本不足”。"
+            ),
+            n=MIN_SAMPLE,
         ),
     ),
     (

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
     Case,
@@ -14,9 +15,11 @@ from ...models import (
 )
 from ...models.reports import ReportThresholds
 from .figures import (
+    MIN_SAMPLE,
     _answered_callbacks,
     _case_counts,
     _closing_evaluations,
+    _in,
     _order_counts,
     _orders_touched,
     _rating_counts,
@@ -24,6 +27,30 @@ from .figures import (
     _touched,
     with_rates,
 )
+
+
+class Verdict:
+    """What the ranking says of a department: the one place 达标 is decided."""
+
+    MET = "met"
+    BELOW = "below"
+    INSUFFICIENT = "insufficient"
+    NO_DATA = "no_data"
+
+
+VERDICT_LABELS = {
+    Verdict.MET: _("达标"),
+    Verdict.BELOW: _("未达标"),
+    Verdict.INSUFFICIENT: _("样本不足"),
+    Verdict.NO_DATA: _("无数据"),
+}
+
+
+def _due_q(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> Q:
+    """Cases whose acceptance or closure deadline fell in the period, up to now: the period's sample."""
+    until = min(end, now)
+    return _in("accept_by", start, until) | _in("due_by", start, until)
+
 
 # --- The department evaluation (考评) -----------------------------------------------------------
 
@@ -56,6 +83,7 @@ def center_report(
         key: sum(group.get(key, 0) for table in groups for group in table.values())
         for key in _empty_counts(start, end, now)
     }
+    # "due" is the ranking's sample size, not one of the center's figures.
     return with_rates(totals), _ranking(groups, start, end, now, thresholds)
 
 
@@ -88,8 +116,11 @@ def _by_lead_department(queryset: QuerySet) -> QuerySet:
 
 
 def _department_groups(start, end, now) -> tuple[dict, ...]:
+    due = _due_q(start, end, now)
     cases = _grouped(
-        Case.objects.filter(_touched(start, end, now)), "lead_department", _case_counts(start, end, now)
+        Case.objects.filter(_touched(start, end, now) | due),
+        "lead_department",
+        {**_case_counts(start, end, now), "due": Count("id", filter=due)},
     )
     reworked = _grouped(_reworked_cases(start, end), "lead_department", {"reworked": Count("id")})
     evaluations = _grouped(
@@ -109,30 +140,46 @@ def _department_groups(start, end, now) -> tuple[dict, ...]:
 def _ranking(groups, start, end, now, thresholds: ReportThresholds) -> list[dict]:
     with_data = {pk for table in groups for pk in table if pk is not None}
     departments = Department.objects.filter(Q(is_active=True) | Q(pk__in=with_data)).order_by("order", "id")
-    empty = _empty_counts(start, end, now)
+    empty = {**_empty_counts(start, end, now), "due": 0}
     rows = []
     for department in departments:
         counts = dict(empty)
         for table in groups:
             counts.update(table.get(department.pk, {}))
         row = with_rates(counts)
+        judged = counts["due"] >= MIN_SAMPLE
         row |= {
             "department_id": department.pk,
             "slug": department.slug,
             "name": department.name,
             "short_name": department.short_name or department.name,
             "score": score_of(row),
-            "below_satisfaction": row["satisfaction_rate"] is not None
+            "sample": counts["due"],
+            "below_satisfaction": judged
+            and row["satisfaction_rate"] is not None
             and row["satisfaction_rate"] < thresholds.satisfaction,
-            "below_on_time": row["closure_rate"] is not None and row["closure_rate"] < thresholds.on_time,
+            "below_on_time": judged
+            and row["closure_rate"] is not None
+            and row["closure_rate"] < thresholds.on_time,
         }
         row["below_floor"] = row["below_satisfaction"] or row["below_on_time"]
+        row["verdict"] = verdict_of(row, judged=judged)
+        row["verdict_label"] = VERDICT_LABELS[row["verdict"]]
         rows.append(row)
     # Best first; departments without any rate last; ties: fewer overdue first, then the usual order.
     rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["overdue"]))
-    scored = [r for r in rows if r["score"] is not None]
-    worst = min(scored, key=lambda r: (r["score"], -r["overdue"])) if len(scored) > 1 else None
+    judged_rows = [r for r in rows if r["verdict"] in (Verdict.MET, Verdict.BELOW)]
+    worst = min(judged_rows, key=lambda r: (r["score"], -r["overdue"])) if len(judged_rows) > 1 else None
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank if row["score"] is not None else None
         row["is_worst"] = row is worst
     return rows
+
+
+def verdict_of(row: dict, *, judged: bool) -> str:
+    """达标, 未达标, 样本不足 (fewer than MIN_SAMPLE cases due) or 无数据 (no rate at all)."""
+    if row["score"] is None:
+        return Verdict.NO_DATA
+    if not judged:
+        return Verdict.INSUFFICIENT
+    return Verdict.BELOW if row["below_floor"] else Verdict.MET
