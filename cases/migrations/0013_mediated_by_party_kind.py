@@ -43,12 +43,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalparty',
             name='kind',
-            field=models.CharField(choices=[('person', '自然人'), ('organisation', '单位')], default='person', help_text='单位（法人或其他组织）的名称不是个人信息，列表中不打码。', max_length=20, verbose_name='类型'),
+            field=models.CharField(choices=[('person', '自然人'), ('organisation', '单位/组织')], default='person', help_text='单位（法人或其他组织）的名称不是个人信息，列表中不打码。', max_length=20, verbose_name='类型'),
         ),
         migrations.AddField(
             model_name='party',
             name='kind',
-            field=models.CharField(choices=[('person', '自然人'), ('organisation', '单位')], default='person', help_text='单位（法人或其他组织）的名称不是个人信息，列表中不打码。', max_length=20, verbose_name='类型'),
+            field=models.CharField(choices=[('person', '自然人'), ('organisation', '单位/组织')], default='person', help_text='单位（法人或其他组织）的名称不是个人信息，列表中不打码。', max_length=20, verbose_name='类型'),
         ),
         migrations.RunPython(mark_organisations, migrations.RunPython.noop),
     ]

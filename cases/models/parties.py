@@ -32,7 +32,7 @@ class Party(models.Model):
 
     class Kind(models.TextChoices):
         PERSON = "person", _("自然人")
-        ORGANISATION = "organisation", _("单位")
+        ORGANISATION = "organisation", _("单位/组织")
 
     class Role(models.TextChoices):
         APPLICANT = "applicant", _("申请人")
