@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from cases.forms import IntakeForm, SubmitResultForm
 from cases.models import Case, Party, ResultKind, State, Visit, guess_party_kind
+from cases.models.parties import ORGANISATION_SUFFIXES
 from cases.selectors import mediating_organisations
 from cases.services import (
     PartyData,
@@ -339,3 +340,22 @@ def test_the_api_list_masks_people_not_organisations(reception, new_case):
         ("王**", "person"),
         ("某财务咨询有限公司", "organisation"),
     ]
+
+
+def test_the_migration_marks_existing_organisations_by_their_names(new_case):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("cases.migrations.0013_mediated_by_party_kind")
+    case = new_case(
+        parties=[
+            PartyData(name="王小明", phone="13812345678"),
+            PartyData(name="某财务咨询有限公司", phone="0716-7654321", role="respondent"),
+            PartyData(name="县住建局", phone="0716-7654322", role="other"),
+        ]
+    )
+    Party.objects.filter(case=case).update(kind="person")  # as recorded before the kind existed
+    migration.mark_organisations(apps, None)
+    assert [p.kind for p in case.parties.all()] == ["person", "organisation", "organisation"]
+    assert migration.ORGANISATION_SUFFIXES == ORGANISATION_SUFFIXES  # the frozen copy is today's rule
