@@ -286,7 +286,10 @@ def rejection_notice(request, code: str):
     if case.state != "rejected":
         raise Http404
     event = case.events.filter(transition="reject").order_by("-created_at").first()
-    return render(request, "cases/rejection_notice.html", {"case": case, "event": event})
+    applicants = [p for p in case.parties.all() if p.role == Party.Role.APPLICANT]
+    return render(
+        request, "cases/rejection_notice.html", {"case": case, "event": event, "applicants": applicants}
+    )
 
 
 @role_required(*STAFF)

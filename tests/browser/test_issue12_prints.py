@@ -65,6 +65,7 @@ def test_the_rejection_notice_prints_on_one_page(
     assert (pages, overflowing) == (1, [])
     text = pdf_text(artifacts / "issue12-rejection-notice.pdf", 0)
     assert "不予受理告知书" in text and "当事人签收" in text
+    assert "王小明、刘芳：" in text and "刘芳、：" not in text  # the applicants, and no stray comma
 
 
 @pytest.fixture
