@@ -262,6 +262,9 @@ class CaseSerializer(CaseSummarySerializer):
     """One case in full; parties' numbers masked unless the caller's role needs them."""
 
     co_departments = DepartmentRefSerializer(many=True, read_only=True)
+    mediated_by = DepartmentRefSerializer(
+        read_only=True, allow_null=True, help_text="调解协议的调解组织（盖章单位）。"
+    )
     tracking_url = serializers.SerializerMethodField()
     qr_url = serializers.SerializerMethodField()
     qr_png_url = serializers.SerializerMethodField()
@@ -279,6 +282,7 @@ class CaseSerializer(CaseSummarySerializer):
             "result_kind",
             "agreement_terms",
             "judicial_confirmation",
+            "mediated_by",
             "redirect_target",
             "assigned_at",
             "accepted_at",
@@ -315,6 +319,7 @@ class CaseSerializer(CaseSummarySerializer):
             "result_kind": case.result_kind,
             "agreement_terms": case.agreement_terms,
             "judicial_confirmation": case.judicial_confirmation,
+            "mediated_by": _department(case.mediated_by) if case.mediated_by_id else None,
             "redirect_target": case.redirect_target,
             "assigned_at": _datetime(case.assigned_at),
             "accepted_at": _datetime(case.accepted_at),

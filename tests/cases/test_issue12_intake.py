@@ -359,3 +359,20 @@ def test_the_migration_marks_existing_organisations_by_their_names(new_case):
     migration.mark_organisations(apps, None)
     assert [p.kind for p in case.parties.all()] == ["person", "organisation", "organisation"]
     assert migration.ORGANISATION_SUFFIXES == ORGANISATION_SUFFIXES  # the frozen copy is today's rule
+
+
+def test_the_api_case_shows_its_mediator(handling_case, liaison, mediation_committee):
+    case = handling_case()
+    case_submit_result(
+        case=case,
+        actor=liaison,
+        result="达成协议",
+        result_kind=ResultKind.MEDIATION_AGREEMENT,
+        agreement_terms=TERMS,
+        mediated_by=mediation_committee,
+    )
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=liaison).key}")
+    body = api.get(f"/api/v1/cases/{case.code}/").json()
+    assert body["mediated_by"]["slug"] == "mediation"
+    assert body["mediated_by"]["name"] == "县人民调解委员会"
