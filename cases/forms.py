@@ -11,6 +11,7 @@ from departments.models import Department, Desk, Service, ServicePackage
 
 from .attachments import max_files, validate_upload
 from .models import Category, HandlingRecord, Party, RedirectTarget, ResultKind, RiskColour, Source
+from .selectors import default_mediator, mediating_organisations
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -38,7 +39,23 @@ class MultipleFileField(forms.FileField):
 
 
 class IntakeForm(forms.Form):
-    """What the desk records about the matter; the parties come in :class:`PartyFormSet`."""
+    """What the desk records about the matter; the parties come in :class:`PartyFormSet`.
+
+    A return visit on an open case (``visit_case`` set: "本次来访属于此案件") needs only the
+    visitor (the first party), the desk, the head count, the visit's note and any files: the
+    case's own fields are neither asked nor checked.
+    """
+
+    # The matter's fields: asked for a new case only.
+    CASE_FIELDS = (
+        "title",
+        "category",
+        "source",
+        "location",
+        "description",
+        "requested_services",
+        "is_collective",
+    )
 
     intake_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
     title = forms.CharField(
@@ -50,10 +67,12 @@ class IntakeForm(forms.Form):
     category = forms.ChoiceField(
         label=_("类别"), choices=[("", _("请选择")), *Category.choices], required=False
     )
-    source = forms.ChoiceField(label=_("来源"), choices=Source.choices, initial=Source.WALK_IN)
+    source = forms.ChoiceField(
+        label=_("来源"), choices=Source.choices, initial=Source.WALK_IN, required=False
+    )
     location = forms.CharField(label=_("发生地点"), max_length=200, required=False)
     description = forms.CharField(
-        label=_("事项描述"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
+        label=_("事项描述"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
     requested_services = forms.ModelMultipleChoiceField(
         label=_("申请服务"),
@@ -71,23 +90,42 @@ class IntakeForm(forms.Form):
         label=_("来访人数"), min_value=1, max_value=10000, required=False, initial=1
     )
     visit_case = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
+    note = forms.CharField(
+        label=_("本次来访诉求"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("记录在该案件上，如“询问办理进度，要求尽快答复”。"),
+    )
     attachments = MultipleFileField(
         label=_("附件"), required=False, help_text=_("PDF、图片、Word、Excel，单个不超过 10 MB。")
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, desk=None, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("intake_key", uuid.uuid4().hex)
-        for name in ("title", "category"):
+            if desk is not None:
+                self.initial.setdefault("desk", desk.pk)
+        for name in ("title", "category", "source", "description"):
             self.fields[name].widget.attrs["required"] = True  # required for a new case (see clean)
+
+    @property
+    def is_visit(self) -> bool:
+        """Whether this submission records a return visit on an open case."""
+        return bool((self.data.get(self.add_prefix("visit_case")) if self.is_bound else "") or "")
 
     def clean(self):
         data = super().clean()
-        if not data.get("visit_case"):  # a return visit is recorded on its case: no title or category
-            for name in ("title", "category"):
-                if not data.get(name) and name not in self.errors:
-                    self.add_error(name, _("这是必填项。"))
+        if data.get("visit_case"):
+            # A return visit is recorded on its case: the matter's fields are not asked, so not checked.
+            for name in self.CASE_FIELDS:
+                self._errors.pop(name, None)
+                data[name] = self.fields[name].to_python(None) if name != "requested_services" else []
+            return data
+        for name in ("title", "category", "source", "description"):
+            if not data.get(name) and name not in self.errors:
+                self.add_error(name, _("这是必填项。"))
         return data
 
 
@@ -110,6 +148,11 @@ class PartyForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "class": "person-key"}),
     )
     role = forms.ChoiceField(label=_("身份"), choices=Party.Role.choices, initial=Party.Role.APPLICANT)
+    kind = forms.ChoiceField(
+        label=_("类型"),
+        choices=[("", _("按名称判断")), *Party.Kind.choices],
+        required=False,
+    )
     is_representative = forms.BooleanField(label=_("代表人"), required=False)
 
     def clean(self):
@@ -247,6 +290,32 @@ class SubmitResultForm(ActionForm):
         help_text=_("达成调解协议时填写，将打印在调解协议书上。"),
     )
     judicial_confirmation = forms.BooleanField(label=_("送人民法院申请司法确认"), required=False)
+    mediated_by = forms.ModelChoiceField(
+        label=_("调解组织"),
+        queryset=Department.objects.none(),
+        required=False,
+        help_text=_("主持调解的组织，其名称印在调解协议书的印章和落款处。"),
+    )
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        if case is None:
+            return
+        organisations = mediating_organisations(case)
+        field = self.fields["mediated_by"]
+        field.queryset = Department.objects.filter(pk__in=[d.pk for d in organisations])
+        own = [
+            (
+                d.pk,
+                _("%(name)s（牵头单位）") % {"name": d.name} if d.pk == case.lead_department_id else d.name,
+            )
+            for d in organisations
+            if d.on_case
+        ]
+        others = [(d.pk, d.name) for d in organisations if not d.on_case]
+        field.choices = [(_("本案单位"), own), *([(_("调解组织"), others)] if others else [])]
+        if not self.is_bound and (proposed := default_mediator(organisations)):
+            self.initial.setdefault("mediated_by", proposed.pk)
 
 
 class RejectForm(ReasonForm):

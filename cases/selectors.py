@@ -321,7 +321,7 @@ def case_list_for(user) -> QuerySet[Case]:
     # row costs more than the row itself on a 50-row page.
     return (
         cases_visible_to(user)
-        .select_related("lead_department", "package")
+        .select_related("lead_department", "package", "mediated_by")
         .prefetch_related(
             Prefetch("parties", queryset=Party.objects.order_by("order", "id"), to_attr="party_list"),
             Prefetch(
@@ -366,3 +366,68 @@ def case_rows_for(user) -> QuerySet[Case]:
             Prefetch("parties", queryset=Party.objects.order_by("order", "id"), to_attr="party_list")
         )
     )
+
+
+def mediating_organisations(case: Case) -> list:
+    """Return who may mediate a case and seal its agreement: its departments, then mediation bodies.
+
+    The one rule for the submit form's choices, the API's check and the service's validation:
+    the lead department, the co-operating departments, and the active mediation organisations
+    (人民调解委员会、专业调解室). Each carries ``on_case``: it is the lead or a co-department.
+    """
+    from departments.models import Department
+
+    co_ids = set(case.co_departments.values_list("pk", flat=True)) if case.pk else set()
+    departments = list(
+        Department.objects.filter(
+            Q(pk=case.lead_department_id)
+            | Q(pk__in=co_ids)
+            | Q(kind=Department.Kind.MEDIATION, is_active=True)
+        ).order_by("order", "id")
+    )
+    for department in departments:
+        department.on_case = department.pk == case.lead_department_id or department.pk in co_ids
+    departments.sort(key=lambda d: (d.pk != case.lead_department_id, not d.on_case))
+    return departments
+
+
+def default_mediator(organisations: list):
+    """Return the proposed mediator: the case's own mediation body if it has one, else its lead."""
+    from departments.models import Department
+
+    own = [d for d in organisations if d.on_case]
+    return next((d for d in own if d.kind == Department.Kind.MEDIATION), own[0] if own else None)
+
+
+def intake_desk_for(user):
+    """Return the desk a user's intake form starts on: their own window.
+
+    Their department's desk if they belong to one; else the desk of their latest intake or
+    recorded visit (a receptionist works at one window all day); else the only desk, if one.
+    """
+    from departments.models import Desk
+
+    from .models import Visit
+
+    desks = Desk.objects.filter(is_active=True)
+    department_id = getattr(getattr(user, "staff_profile", None), "department_id", None)
+    if department_id and (own := desks.filter(department_id=department_id).first()):
+        return own
+    latest = [
+        row
+        for row in (
+            Case.objects.filter(created_by=user, desk__is_active=True)
+            .order_by("-created_at")
+            .values_list("created_at", "desk_id")
+            .first(),
+            Visit.objects.filter(recorded_by=user, desk__is_active=True)
+            .order_by("-created_at")
+            .values_list("created_at", "desk_id")
+            .first(),
+        )
+        if row
+    ]
+    if latest:
+        return desks.get(pk=max(latest)[1])
+    only = list(desks[:2])
+    return only[0] if len(only) == 1 else None

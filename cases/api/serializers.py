@@ -12,7 +12,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from common.fields import mask_name
 from departments.models import Service
 
 from ..models import Case, Category, Party, Source, State
@@ -102,6 +101,13 @@ class PartyInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Party.Role.choices, default=Party.Role.APPLICANT)
     is_representative = StrictBooleanField(required=False, default=False)
     address = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
+    kind = serializers.ChoiceField(
+        choices=Party.Kind.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="person（自然人）或 organisation（单位）；不填则按名称判断。单位名称在列表中不脱敏。",
+    )
 
 
 class PartySerializer(serializers.Serializer):
@@ -112,8 +118,13 @@ class PartySerializer(serializers.Serializer):
     phone = serializers.CharField()
     id_number = serializers.CharField()
     role = serializers.ChoiceField(choices=Party.Role.choices)
+    kind = serializers.ChoiceField(
+        choices=Party.Kind.choices, help_text="person（自然人）或 organisation（单位）。"
+    )
     is_representative = serializers.BooleanField()
-    masked = serializers.BooleanField(help_text="为 true 时电话、身份证号（列表中还有姓名）已脱敏。")
+    masked = serializers.BooleanField(
+        help_text="为 true 时电话、身份证号（列表中还有自然人的姓名）已脱敏；单位名称不脱敏。"
+    )
 
     def to_representation(self, party: Party):
         return party_data(
@@ -125,10 +136,11 @@ def party_data(party: Party, *, full: bool, bulk: bool) -> dict:
     """Return a party as the API shows it: numbers in full only if ``full``, the name masked in bulk."""
     return {
         "id": party.pk,
-        "name": mask_name(party.name) if bulk else party.name,
+        "name": party.name_masked if bulk else party.name,
         "phone": str(party.phone) if full else party.phone.masked,
         "id_number": str(party.id_number) if full else party.id_number.masked,
         "role": party.role,
+        "kind": party.kind,
         "is_representative": party.is_representative,
         "masked": not full,
     }
@@ -250,6 +262,9 @@ class CaseSerializer(CaseSummarySerializer):
     """One case in full; parties' numbers masked unless the caller's role needs them."""
 
     co_departments = DepartmentRefSerializer(many=True, read_only=True)
+    mediated_by = DepartmentRefSerializer(
+        read_only=True, allow_null=True, help_text="调解协议的调解组织（盖章单位）。"
+    )
     tracking_url = serializers.SerializerMethodField()
     qr_url = serializers.SerializerMethodField()
     qr_png_url = serializers.SerializerMethodField()
@@ -267,6 +282,7 @@ class CaseSerializer(CaseSummarySerializer):
             "result_kind",
             "agreement_terms",
             "judicial_confirmation",
+            "mediated_by",
             "redirect_target",
             "assigned_at",
             "accepted_at",
@@ -303,6 +319,7 @@ class CaseSerializer(CaseSummarySerializer):
             "result_kind": case.result_kind,
             "agreement_terms": case.agreement_terms,
             "judicial_confirmation": case.judicial_confirmation,
+            "mediated_by": _department(case.mediated_by) if case.mediated_by_id else None,
             "redirect_target": case.redirect_target,
             "assigned_at": _datetime(case.assigned_at),
             "accepted_at": _datetime(case.accepted_at),

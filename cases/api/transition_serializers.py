@@ -74,6 +74,13 @@ class SubmitResultSerializer(TransitionSerializer):
     judicial_confirmation = StrictBooleanField(
         required=False, default=False, help_text="调解协议送人民法院申请司法确认（仅 agreement）。"
     )
+    mediated_by = DepartmentField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="主持调解、在调解协议书上盖章的组织（id 或 slug；仅 agreement）：须是本案的牵头单位、"
+        "协办单位或调解组织；不填则为本案的调解组织，否则为牵头单位。",
+    )
 
 
 class EvaluateSerializer(TransitionSerializer):

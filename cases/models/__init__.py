@@ -23,7 +23,7 @@ from .choices import (  # noqa: F401
     new_tracking_nonce,
 )
 from .notifications import Notification, SmsMessage  # noqa: F401
-from .parties import Party  # noqa: F401
+from .parties import Party, guess_party_kind  # noqa: F401
 from .records import (  # noqa: F401
     TRANSITION_LABELS,
     Attachment,

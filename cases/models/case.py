@@ -119,6 +119,15 @@ class Case(FSMModelMixin, TimeStampedModel):
     judicial_confirmation = models.BooleanField(
         _("申请司法确认"), default=False, help_text=_("调解协议送人民法院司法确认。")
     )
+    mediated_by = models.ForeignKey(
+        Department,
+        verbose_name=_("调解组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="mediated_cases",
+        help_text=_("主持调解并在调解协议书上盖章的组织（提交办结时选定）。"),
+    )
     redirect_target = models.CharField(
         _("引导去向"), max_length=20, choices=RedirectTarget.choices, blank=True
     )

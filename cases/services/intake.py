@@ -22,6 +22,7 @@ from ..models import (
     Party,
     RiskColour,
     Visit,
+    guess_party_kind,
 )
 from ..selectors import repeat_visit_counts
 from .base import _log
@@ -37,6 +38,7 @@ class PartyData:
     role: str = Party.Role.APPLICANT
     is_representative: bool = False
     address: str = ""
+    kind: str = ""  # Party.Kind; blank: told from the name (an organisation's name shows unmasked)
 
 
 # --- Codes ------------------------------------------------------------------------------------
@@ -131,6 +133,7 @@ def case_create(
             role=p.role,
             is_representative=p.is_representative,
             address=p.address,
+            kind=p.kind or guess_party_kind(p.name),
             order=i,
         )
         for i, p in enumerate(parties)

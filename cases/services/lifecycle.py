@@ -25,7 +25,7 @@ from ..models import (
     State,
 )
 from ..permissions import party_may_evaluate
-from ..selectors import party_evaluation
+from ..selectors import default_mediator, mediating_organisations, party_evaluation
 from .base import _lead_liaison, _refresh_problem_flag, _require_may, _required, _transition
 
 
@@ -242,11 +242,14 @@ def case_submit_result(
     result_kind: str = "",
     agreement_terms: str = "",
     judicial_confirmation: bool = False,
+    mediated_by: Department | None = None,
 ) -> Case:
     """Submit the department's result for the center's review (办结).
 
-    A mediation agreement carries its terms (printed as the 调解协议书) and whether it goes to
-    the court for judicial confirmation (司法确认).
+    A mediation agreement carries its terms (printed as the 调解协议书), whether it goes to
+    the court for judicial confirmation (司法确认), and the organisation that mediated it and
+    seals it (``mediated_by``: one of :func:`mediating_organisations`; by default the case's own
+    mediation body, else its lead department).
     """
     _require_may(actor, "submit_result")
     result = _required(result, "result", _("请填写办理结果。"))
@@ -255,15 +258,24 @@ def case_submit_result(
     if result_kind == ResultKind.MEDIATION_AGREEMENT:
         agreement_terms = _required(agreement_terms, "agreement_terms", _("达成调解协议的，请填写协议条款。"))
     else:
-        agreement_terms, judicial_confirmation = "", False
+        agreement_terms, judicial_confirmation, mediated_by = "", False, None
     now = timezone.now()
+    data = {"result_kind": result_kind, "judicial_confirmation": judicial_confirmation}
 
     def fire(c: Case) -> None:
+        mediator = None
+        if result_kind == ResultKind.MEDIATION_AGREEMENT:
+            organisations = mediating_organisations(c)
+            mediator = mediated_by or default_mediator(organisations)
+            if mediator is None or mediator.pk not in {d.pk for d in organisations}:
+                raise ValidationError({"mediated_by": _("调解组织须是本案的牵头单位、协办单位或调解组织。")})
+            data["mediated_by"] = mediator.slug
         c.submit_result(result=result, now=now)
-        c.result_kind, c.agreement_terms, c.judicial_confirmation = (
+        c.result_kind, c.agreement_terms, c.judicial_confirmation, c.mediated_by = (
             result_kind,
             agreement_terms,
             judicial_confirmation,
+            mediator,
         )
 
     return _transition(
@@ -272,9 +284,16 @@ def case_submit_result(
         name="submit_result",
         guard=_lead_liaison(actor),
         fire=fire,
-        fields=["result", "submitted_at", "result_kind", "agreement_terms", "judicial_confirmation"],
+        fields=[
+            "result",
+            "submitted_at",
+            "result_kind",
+            "agreement_terms",
+            "judicial_confirmation",
+            "mediated_by",
+        ],
         reason=result,
-        data={"result_kind": result_kind, "judicial_confirmation": judicial_confirmation},
+        data=data,
         now=now,
     )
 

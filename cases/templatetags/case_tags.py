@@ -6,6 +6,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from common.when import deadline_text
 
@@ -61,3 +62,18 @@ def show_personal(value, allowed):
     if not value:
         return "—"
     return value if allowed else getattr(value, "masked", value)
+
+
+@register.filter
+def parties_summary(parties):
+    """Name the first party and count them all: "张** 等 3 人" (a person's name masked, a company's not)."""
+    parties = list(parties)
+    if not parties:
+        return "—"
+    first = parties[0].name_masked
+    if len(parties) == 1:
+        return first
+    return ngettext("%(name)s 等 %(n)s 人", "%(name)s 等 %(n)s 人", len(parties)) % {
+        "name": first,
+        "n": len(parties),
+    }

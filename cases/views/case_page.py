@@ -110,6 +110,7 @@ ACTIONS: dict[str, Action] = {
             result_kind=d["result_kind"],
             agreement_terms=d["agreement_terms"],
             judicial_confirmation=d["judicial_confirmation"],
+            mediated_by=d["mediated_by"],
         ),
     ),
     "close": Action(
@@ -389,7 +390,10 @@ def rejection_notice(request, code: str):
     if case.state != "rejected":
         raise Http404
     event = case.events.filter(transition="reject").order_by("-created_at").first()
-    return render(request, "cases/rejection_notice.html", {"case": case, "event": event})
+    applicants = [p for p in case.parties.all() if p.role == Party.Role.APPLICANT]
+    return render(
+        request, "cases/rejection_notice.html", {"case": case, "event": event, "applicants": applicants}
+    )
 
 
 @role_required(*STAFF)
@@ -398,7 +402,9 @@ def mediation_agreement(request, code: str):
     """The printable mediation agreement (调解协议书) filled from the case."""
     case = _visible_case(request, code)
     case = (
-        Case.objects.select_related("center", "lead_department").prefetch_related("parties").get(pk=case.pk)
+        Case.objects.select_related("center", "lead_department", "mediated_by")
+        .prefetch_related("parties")
+        .get(pk=case.pk)
     )
     if case.result_kind != ResultKind.MEDIATION_AGREEMENT:
         raise Http404
@@ -417,7 +423,13 @@ def mediation_agreement(request, code: str):
     return render(
         request,
         "cases/mediation_agreement.html",
-        {"case": case, "full_personal": full_personal, "kinds": HandlingRecord.Kind},
+        {
+            "case": case,
+            "full_personal": full_personal,
+            "kinds": HandlingRecord.Kind,
+            # Agreements submitted before the mediator was recorded are sealed by the lead department.
+            "mediator": case.mediated_by or case.lead_department,
+        },
     )
 
 

@@ -26,9 +26,16 @@ from departments.permissions import role_required
 
 from ..codes import InvalidCaseCode
 from ..forms import CaseSearchForm, IntakeForm, PartyFormSet
-from ..models import Case, Party
+from ..models import Case, Party, Source
 from ..permissions import INTAKE_ROLES, RECEIPT_ROLES, STAFF_ROLES, may_open_case_page, may_print_receipt
-from ..selectors import case_by_code, case_search, cases_visible_to, person_open_cases, repeat_visit_counts
+from ..selectors import (
+    case_by_code,
+    case_search,
+    cases_visible_to,
+    intake_desk_for,
+    person_open_cases,
+    repeat_visit_counts,
+)
 from ..services import PartyData, attachment_add, case_create, case_record_visit, propose_colour
 
 SEARCH_ROLES = STAFF_ROLES
@@ -42,6 +49,7 @@ def _party_data(form) -> PartyData:
         id_number=data.get("id_number", ""),
         role=data["role"],
         is_representative=data.get("is_representative", False),
+        kind=data.get("kind", ""),
     )
 
 
@@ -82,7 +90,7 @@ def intake(request):
                             visitor=parties[0],
                             desk=data["desk"],
                             people_count=data["people_count"] or len(parties),
-                            note=data["description"],
+                            note=data["note"],
                         )
                         for upload in data["attachments"]:
                             attachment_add(case=case, actor=request.user, upload=upload)
@@ -93,7 +101,7 @@ def intake(request):
                         title=data["title"],
                         description=data["description"],
                         category=data["category"],
-                        source=data["source"],
+                        source=data["source"] or Source.WALK_IN,
                         location=data["location"],
                         parties=parties,
                         desk=data["desk"],
@@ -116,7 +124,7 @@ def intake(request):
                 return redirect("cases:receipt", code=case.code)
         status = 400
     else:
-        form = IntakeForm()
+        form = IntakeForm(desk=intake_desk_for(request.user))
         formset = PartyFormSet(prefix="parties")
         status = 200
     return render(request, "cases/intake.html", {"form": form, "formset": formset}, status=status)

@@ -54,7 +54,8 @@ def test_the_api_submits_a_mediation_agreement(api, case_in):
         True,
     )
     event = case.events.get(transition="submit_result")
-    assert event.data == {"result_kind": "agreement", "judicial_confirmation": True}
+    # The mediator defaults to the lead department (it has no mediation body among its departments).
+    assert event.data == {"result_kind": "agreement", "judicial_confirmation": True, "mediated_by": "court"}
 
 
 def test_page_and_api_store_the_same_agreement(api, case_in, liaison):
