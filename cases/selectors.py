@@ -402,7 +402,7 @@ def default_mediator(organisations: list):
 def intake_desk_for(user):
     """Return the desk a user's intake form starts on: their own window.
 
-    Their department's desk if they belong to one; else the desk of their latest intake or
+    The desk on their staff profile; else their department's desk if they belong to one; else the desk of their latest intake or
     recorded visit (a receptionist works at one window all day); else the only desk, if one.
     """
     from departments.models import Desk
@@ -410,7 +410,10 @@ def intake_desk_for(user):
     from .models import Visit
 
     desks = Desk.objects.filter(is_active=True)
-    department_id = getattr(getattr(user, "staff_profile", None), "department_id", None)
+    profile = getattr(user, "staff_profile", None)
+    if profile is not None and profile.desk_id and (own := desks.filter(pk=profile.desk_id).first()):
+        return own
+    department_id = getattr(profile, "department_id", None)
     if department_id and (own := desks.filter(department_id=department_id).first()):
         return own
     latest = [

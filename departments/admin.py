@@ -87,7 +87,7 @@ class StaffProfileInline(admin.StackedInline):
     can_delete = False
     extra = 0
     max_num = 1
-    fields = ["role", "center", "department", "display_name", "phone"]
+    fields = ["role", "center", "department", "desk", "display_name", "phone"]
     autocomplete_fields = ["department"]
 
 

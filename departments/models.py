@@ -135,6 +135,15 @@ class StaffProfile(TimeStampedModel):
         related_name="staff",
         help_text=_("部门联络员必须属于一个入驻单位。"),
     )
+    desk = models.ForeignKey(
+        Desk,
+        verbose_name=_("受理窗口"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="staff",
+        help_text=_("本人所在的受理窗口，登记时默认选中。"),
+    )
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = PersonalDataField(_("电话"), kind=KIND_PHONE)
     phone_index = BlindIndexField(source="phone")

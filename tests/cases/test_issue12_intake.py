@@ -1,5 +1,7 @@
 """Issue 12 at the desk and on paper: the agreement's seal, a visit's own form, the desk, parties' names."""
 
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.template import Context, Template
@@ -19,7 +21,7 @@ from cases.services import (
     case_start_assessment,
     case_submit_result,
 )
-from departments.models import Department, Role
+from departments.models import Department, Role, StaffProfile
 from tests.factories import DepartmentFactory, DeskFactory, StaffFactory
 
 from .test_reception import intake_post
@@ -253,6 +255,28 @@ def test_the_desk_defaults_to_the_user_s_own_window(client, center, reception, n
     # A visit recorded later at the other window: that is where the receptionist sits now.
     case_record_visit(case=Case.objects.get(), actor=reception, visitor=PartyData(name="张三"), desk=desks[0])
     assert _selected_desk(client.get(reverse("cases:intake"))) == desks[0].pk
+
+
+def test_the_desk_on_the_staff_profile_comes_first(client, center, reception, new_case):
+    """The administrator sets each receptionist's window; it wins over the last window used."""
+    desks = [DeskFactory(), DeskFactory(), DeskFactory()]
+    new_case(desk=desks[0])
+    profile = reception.staff_profile
+    profile.desk = desks[2]
+    profile.save(update_fields=["desk"])
+    client.force_login(reception)
+    assert _selected_desk(client.get(reverse("cases:intake"))) == desks[2].pk
+    desks[2].is_active = False  # a closed window is never proposed
+    desks[2].save(update_fields=["is_active"])
+    assert _selected_desk(client.get(reverse("cases:intake"))) == desks[0].pk
+
+
+def test_the_demo_receptionist_has_a_window(db):
+    from django.core.management import call_command
+
+    call_command("seed_demo", cases=0, stdout=io.StringIO())
+    profile = StaffProfile.objects.get(user__username="reception")
+    assert profile.desk is not None and profile.desk.department.slug == "justice"
 
 
 def test_a_department_s_staff_start_on_their_department_s_desk(client, center, department):

@@ -313,6 +313,7 @@ def seed_users(county: Center, departments: dict[str, Department], *, reset_pass
     # Hashed once for all: the password hasher is slow on purpose.
     password = make_password(PASSWORD) if reset_passwords or len(existing) < len(rows) else None
     users = {}
+    general_desk = Desk.objects.filter(department__slug="justice").order_by("number").first()
     for username, role, name, phone, department in rows:
         is_admin = role == Role.ADMIN
         user, created = User.objects.get_or_create(
@@ -336,6 +337,8 @@ def seed_users(county: Center, departments: dict[str, Department], *, reset_pass
                 "department": department,
                 "display_name": name,
                 "phone": phone,
+                # The demo's receptionist sits at the hall's general window (public legal services).
+                "desk": general_desk if role == Role.RECEPTION else None,
             },
         )
         users[username] = User.objects.select_related("staff_profile__department").get(pk=user.pk)
