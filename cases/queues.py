@@ -206,6 +206,7 @@ def case_page(*, case_id: int) -> Case:
 
 # The workbench's queues that wait on a coordinator's decision (not the supervision views).
 TO_DECIDE_QUEUES = ("new", "assessing", "returned", "reviewing")
+CENTER_STATES = (State.RECEIVED, State.ASSESSING, State.REVIEWING)
 
 
 def assess_overdue_q(now: dt.datetime) -> Q:
@@ -222,22 +223,23 @@ def assess_due_soon_q(now: dt.datetime) -> Q:
     )
 
 
-def workbench_tallies(*, now: dt.datetime, keys=TO_DECIDE_QUEUES) -> dict[str, dict[str, int]]:
-    """Count the workbench's queues ``keys`` with their overdue and soon-due cases, in one query."""
+def workbench_tallies(*, now: dt.datetime) -> dict[str, dict[str, int]]:
+    """Count the queues waiting on a coordinator, with their overdue and soon-due cases, in one query."""
     aggregates = {}
-    for key in keys:
+    for key in TO_DECIDE_QUEUES:
         condition = QUEUES[key].condition(now)
         aggregates[f"{key}_count"] = Count("id", filter=condition)
         aggregates[f"{key}_overdue"] = Count("id", filter=condition & assess_overdue_q(now))
         aggregates[f"{key}_due_soon"] = Count("id", filter=condition & assess_due_soon_q(now))
-    row = Case.objects.filter(state__in=OPEN_STATES).aggregate(**aggregates)
+    # Every one of these queues is held by the center: scan only the states it holds cases in.
+    row = Case.objects.filter(state__in=CENTER_STATES).aggregate(**aggregates)
     return {
         key: {
             "count": row[f"{key}_count"],
             "overdue": row[f"{key}_overdue"],
             "due_soon": row[f"{key}_due_soon"],
         }
-        for key in keys
+        for key in TO_DECIDE_QUEUES
     }
 
 
