@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from departments.models import Department
 
-from .models import OPEN_STATES, WORKING_STATES, Case, CaseEvent, RiskColour, State
+from .models import OPEN_STATES, WITH_DEPARTMENT_STATES, WORKING_STATES, Case, CaseEvent, RiskColour, State
 
 DUE_SOON = dt.timedelta(days=2)
 RECENTLY_CLOSED_DAYS = 30
@@ -114,6 +114,12 @@ def running_deadline():
     )
 
 
+def department_cases_q(department: Department) -> Q:
+    """A department's cases: those it leads and those it co-operates on."""
+    co = Case.co_departments.through.objects.filter(case_id=OuterRef("pk"), department_id=department.pk)
+    return Q(lead_department=department) | Q(Exists(co))
+
+
 @dataclass
 class DashboardGroups:
     to_accept: list
@@ -126,8 +132,7 @@ class DashboardGroups:
 
 def department_dashboard(*, department: Department, now: dt.datetime) -> DashboardGroups:
     """A department's cases grouped for its liaisons: two queries whatever their number."""
-    co = Case.co_departments.through.objects.filter(case_id=OuterRef("pk"), department_id=department.pk)
-    mine = Q(lead_department=department) | Q(Exists(co))
+    mine = department_cases_q(department)
     last_transition = (
         CaseEvent.objects.filter(case_id=OuterRef("pk"))
         .order_by("-created_at", "-id")
@@ -193,3 +198,86 @@ def case_page(*, case_id: int) -> Case:
         )
         .get(pk=case_id)
     )
+
+
+# --- Tallies for the menu's badges and the start pages' "today" panel ------------------------
+# Each tally is {"count", "overdue", "due_soon"}, counted in one aggregate query; the rows
+# behind it are exactly the rows of the queue's own page.
+
+# The workbench's queues that wait on a coordinator's decision (not the supervision views).
+TO_DECIDE_QUEUES = ("new", "assessing", "returned", "reviewing")
+CENTER_STATES = (State.RECEIVED, State.ASSESSING, State.REVIEWING)
+
+
+def assess_overdue_q(now: dt.datetime) -> Q:
+    """Cases not yet assigned whose assessment deadline has passed (a returned case is not timed again)."""
+    return Q(state__in=[State.RECEIVED, State.ASSESSING], assigned_at__isnull=True, assess_by__lt=now)
+
+
+def assess_due_soon_q(now: dt.datetime) -> Q:
+    return Q(
+        state__in=[State.RECEIVED, State.ASSESSING],
+        assigned_at__isnull=True,
+        assess_by__gte=now,
+        assess_by__lt=now + DUE_SOON,
+    )
+
+
+def workbench_tallies(*, now: dt.datetime) -> dict[str, dict[str, int]]:
+    """Count the queues waiting on a coordinator, with their overdue and soon-due cases, in one query."""
+    aggregates = {}
+    for key in TO_DECIDE_QUEUES:
+        condition = QUEUES[key].condition(now)
+        aggregates[f"{key}_count"] = Count("id", filter=condition)
+        aggregates[f"{key}_overdue"] = Count("id", filter=condition & assess_overdue_q(now))
+        aggregates[f"{key}_due_soon"] = Count("id", filter=condition & assess_due_soon_q(now))
+    # Every one of these queues is held by the center: scan only the states it holds cases in.
+    row = Case.objects.filter(state__in=CENTER_STATES).aggregate(**aggregates)
+    return {
+        key: {
+            "count": row[f"{key}_count"],
+            "overdue": row[f"{key}_overdue"],
+            "due_soon": row[f"{key}_due_soon"],
+        }
+        for key in TO_DECIDE_QUEUES
+    }
+
+
+def cases_to_decide_by_deadline(*, now: dt.datetime, limit: int = 3) -> list[Case]:
+    """The cases waiting on a coordinator with the nearest assessment deadline, the most urgent first."""
+    condition = Q()
+    for key in TO_DECIDE_QUEUES:
+        condition |= QUEUES[key].condition(now)
+    return list(
+        Case.objects.filter(condition)
+        .filter(assigned_at__isnull=True, assess_by__isnull=False)
+        .order_by("assess_by", "id")[:limit]
+    )
+
+
+def department_desk_tally(*, department: Department, now: dt.datetime) -> dict[str, int]:
+    """Count the desk's cases the department must act on (all but those awaiting the center's review)."""
+    return Case.objects.filter(department_cases_q(department), state__in=WITH_DEPARTMENT_STATES).aggregate(
+        count=Count("id"),
+        overdue=Count("id", filter=overdue_q(now)),
+        due_soon=Count("id", filter=due_soon_q(now)),
+    )
+
+
+def department_cases_by_deadline(*, department: Department, limit: int = 3) -> list[Case]:
+    """The department's cases to act on with the nearest running deadline, the most urgent first."""
+    return list(
+        Case.objects.filter(department_cases_q(department), state__in=WITH_DEPARTMENT_STATES)
+        .annotate(running_deadline=running_deadline())
+        .filter(running_deadline__isnull=False)
+        .order_by("running_deadline", "id")[:limit]
+    )
+
+
+def received_today_tally(*, user, now: dt.datetime) -> dict[str, int]:
+    """Count the cases the user registered today (local day): reception's own figure."""
+    midnight = timezone.make_aware(
+        dt.datetime.combine(timezone.localdate(now), dt.time.min), timezone.get_current_timezone()
+    )
+    count = Case.objects.filter(created_by=user, created_at__gte=midnight, created_at__lte=now).count()
+    return {"count": count, "overdue": 0, "due_soon": 0}

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.db.models import Case as DbCase
-from django.db.models import Count, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Count, Prefetch, Q, QuerySet, Subquery, Value, When
 
 from cases.models import Case
 from departments.models import Department, Role
@@ -19,6 +19,7 @@ from .models import (
     SupervisionOrder,
     SupervisionOrderEvent,
 )
+from .permissions import may_make_callbacks
 
 CENTER_ROLES = (Role.COORDINATOR, Role.LEADER, Role.ADMIN)
 
@@ -159,3 +160,55 @@ def callback_detail(pk: int) -> Callback:
         .prefetch_related(Prefetch("attempt_log", queryset=attempts))
         .get(pk=pk)
     )
+
+
+# --- Tallies for the menu's badges and the start pages' "today" panel ------------------------
+# Each tally is {"count", "overdue", "due_soon"} in one aggregate query over the same rows as
+# the queue's page: an order is overdue (or due soon) while it waits for its answer.
+
+DUE_SOON = dt.timedelta(days=2)
+
+
+def _order_tally(orders: QuerySet[SupervisionOrder], now: dt.datetime) -> dict[str, int]:
+    waiting = Q(status=OrderStatus.ISSUED)
+    return orders.aggregate(
+        count=Count("id"),
+        overdue=Count("id", filter=waiting & Q(respond_by__lt=now)),
+        due_soon=Count("id", filter=waiting & Q(respond_by__gte=now, respond_by__lt=now + DUE_SOON)),
+    )
+
+
+def open_orders_tally(*, now: dt.datetime) -> dict[str, int]:
+    """Count the open orders of the coordinators' list (its "open" filter)."""
+    return _order_tally(order_list(status="open"), now)
+
+
+def orders_to_answer_tally(*, department: Department, now: dt.datetime) -> dict[str, int]:
+    """Count a department's orders still to answer (the "to answer" part of its list)."""
+    return _order_tally(
+        SupervisionOrder.objects.filter(department=department, status=OrderStatus.ISSUED), now
+    )
+
+
+def orders_waiting_by_deadline(
+    *, department: Department | None = None, limit: int = 3
+) -> list[SupervisionOrder]:
+    """The orders waiting for an answer with the nearest deadline (a department's, or all)."""
+    orders = SupervisionOrder.objects.filter(status=OrderStatus.ISSUED).select_related("case", "department")
+    if department is not None:
+        orders = orders.filter(department=department)
+    return list(orders.order_by("respond_by", "id")[:limit])
+
+
+def callbacks_to_make(*, user) -> QuerySet[Callback]:
+    """The latest round's callbacks still to make: the caller's own, or all of them for a reader."""
+    latest = CallbackRound.objects.order_by("-month").values("id")[:1]
+    callbacks = Callback.objects.filter(round_id=Subquery(latest), status=Callback.Status.PENDING)
+    if may_make_callbacks(user):
+        callbacks = callbacks.filter(assigned_to=user)
+    return callbacks
+
+
+def callbacks_tally(*, user) -> dict[str, int]:
+    """Count the callbacks still to make (they have no deadline of their own)."""
+    return {"count": callbacks_to_make(user=user).count(), "overdue": 0, "due_soon": 0}

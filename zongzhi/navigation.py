@@ -1,10 +1,14 @@
 """The navigation of each role, and the workspace each role lands on after logging in."""
 
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Role
 from departments.permissions import department_of, role_of
+
+from .today import Today
 
 # role → [(label, url name)]; the first entry is the role's workspace.
 NAVIGATION = {
@@ -24,7 +28,7 @@ NAVIGATION = {
         (_("案件查询"), "cases:search"),
     ],
     Role.LEADER: [
-        (_("领导驾驶舱"), "supervision:reports_dashboard"),
+        (_("督办报表"), "supervision:reports_dashboard"),
         (_("督办管理"), "supervision:order_list"),
         (_("批示督办"), "supervision:order_issue"),
         (_("电话回访"), "supervision:callbacks"),
@@ -36,6 +40,20 @@ NAVIGATION = {
         (_("受理登记"), "cases:intake"),
         (_("案件查询"), "cases:search"),
     ],
+}
+
+
+# (role, url name) → the queue a menu item lists: a Today tally, and the query the link carries
+# so that the list it opens holds exactly the rows counted.
+MENU_QUEUES = {
+    (Role.COORDINATOR, "cases:workbench"): ("workbench_new", ""),
+    (Role.COORDINATOR, "supervision:order_list"): ("open_orders", "status=open"),
+    (Role.COORDINATOR, "supervision:callbacks"): ("callbacks", "status=pending"),
+    (Role.LIAISON, "cases:department_desk"): ("desk", ""),
+    (Role.LIAISON, "supervision:orders_to_answer"): ("orders_to_answer", ""),
+    (Role.LEADER, "supervision:order_list"): ("open_orders", "status=open"),
+    (Role.LEADER, "supervision:callbacks"): ("callbacks", "status=pending"),
+    (Role.ADMIN, "cases:workbench"): ("workbench_new", ""),
 }
 
 
@@ -62,23 +80,48 @@ def center_name(user) -> str:
     return name
 
 
+def menu(role, path: str, today: Today) -> list[dict]:
+    """The role's menu items; a queue's item carries its count and whether any of it is overdue."""
+    items = []
+    for label, name in NAVIGATION.get(role, []):
+        url = reverse(name)
+        item = {"label": label, "url": url, "active": path.startswith(url), "count": 0, "overdue": 0}
+        if (queue := MENU_QUEUES.get((role, name))) is not None:
+            tally_name, query = queue
+            tally = today.tally(tally_name)
+            item.update(count=tally["count"], overdue=tally["overdue"])
+            if query:
+                item["url"] = f"{url}?{query}"
+        items.append(item)
+    return items
+
+
+def is_workspace(request, role) -> bool:
+    """Return whether the request is for the role's start page (the first entry of its menu)."""
+    match = getattr(request, "resolver_match", None)
+    items = NAVIGATION.get(role)
+    return bool(items and match is not None and match.view_name == items[0][1])
+
+
 def navigation(request):
-    """Template context: the signed-in user's role, department and menu."""
+    """Template context: the signed-in user's role, department and menu (with its queues' counts).
+
+    The menu and the start page's "today" panel are lazy: a page that does not show them (a
+    printout, an error page) does not count anything.
+    """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     role = role_of(user)
     path = request.path
-    menu = []
-    for label, name in NAVIGATION.get(role, []):
-        url = reverse(name)
-        menu.append({"label": label, "url": url, "active": path.startswith(url)})
+    today = Today(user, now=timezone.now())
     from cases.models import Notification
 
     return {
         "nav_center_name": center_name(user),
         "nav_unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
-        "nav_menu": menu,
+        "nav_menu": SimpleLazyObject(lambda: menu(role, path, today)),
+        "nav_today": SimpleLazyObject(lambda: today.panel) if is_workspace(request, role) else None,
         "nav_role": Role(role).label if role else "",
         "nav_department": department_of(user),
     }
