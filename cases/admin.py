@@ -62,7 +62,7 @@ class LogFullNumbersMixin:
 class PartyInline(admin.TabularInline):
     model = Party
     extra = 0
-    fields = ["name", "role", "phone", "id_number", "is_representative", "address", "order"]
+    fields = ["name", "kind", "role", "phone", "id_number", "is_representative", "address", "order"]
 
 
 class HandlingRecordInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -273,8 +273,16 @@ class CaseAdmin(LogFullNumbersMixin, CaseCodeSearchMixin, SimpleHistoryAdmin):
 
 @admin.register(Party)
 class PartyAdmin(LogFullNumbersMixin, CaseCodeColumnMixin, SimpleHistoryAdmin):
-    list_display = ["name", "phone_masked", "id_number_masked", "role", "is_representative", "case_code"]
-    list_filter = ["role", "is_representative"]
+    list_display = [
+        "name",
+        "kind",
+        "phone_masked",
+        "id_number_masked",
+        "role",
+        "is_representative",
+        "case_code",
+    ]
+    list_filter = ["kind", "role", "is_representative"]
     list_select_related = ["case"]
     search_fields = ["name"]
     search_help_text = _("按姓名、完整电话号码、完整身份证号或案件编号搜索。")

@@ -191,7 +191,9 @@ class Case(FSMModelMixin, TimeStampedModel):
 
     @property
     def current_deadline(self):
-        """The deadline running now: acceptance while assigned, handling while with a department."""
+        """The deadline running now: assessment at the center, acceptance while assigned, handling after."""
+        if self.state in (State.RECEIVED, State.ASSESSING):
+            return self.assess_by
         if self.state == State.ASSIGNED:
             return self.accept_by
         if self.state in (State.HANDLING, State.SUPERVISED):

@@ -17,7 +17,6 @@ from cases.api.serializers import (
 )
 from cases.codes import display_code
 from cases.models import Rating, State
-from common.fields import mask_name
 
 from ..models import Callback, Level, OrderStatus, Reason, SupervisionOrder, SupervisionOrderEvent
 from ..permissions import sees_callback_phone
@@ -235,7 +234,7 @@ class CallbackSerializer(serializers.Serializer):
             },
             "lead_department": _department_ref(case.lead_department),
             "party": {
-                "name": mask_name(callback.party.name),
+                "name": callback.party.name_masked,
                 "phone": str(phone) if full_phone else phone.masked,
             },
             "assigned_to": ActorSerializer(callback.assigned_to).data if callback.assigned_to_id else None,

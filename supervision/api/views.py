@@ -355,7 +355,7 @@ class ReportSummaryApi(APIView):
     @extend_schema(
         operation_id="reports_summary",
         summary="中心统计数据",
-        description="领导驾驶舱的全中心数据：计数为整数，比率为 0–1 的小数，无分母时为 null。",
+        description="督办报表的全中心数据：计数为整数，比率为 0–1 的小数，无分母时为 null。",
         responses={200: FiguresSerializer, **errors(400, 403)},
     )
     def get(self, request):

@@ -269,6 +269,19 @@ def test_callback_list(api, callbacks):
     assert "*" in leader_rows[0]["party"]["phone"]
 
 
+def test_callback_list_masks_people_but_not_organisations(api, callbacks):
+    """Issue 12: an organisation's name is no personal data; a person's is masked in the list."""
+    person, company = callbacks(n=2)
+    company.party.name, company.party.kind = "某某建筑工程有限公司", "organisation"
+    company.party.save(update_fields=["name", "kind"])
+    names = {
+        r["case"]["code"]: r["party"]["name"]
+        for r in api.coordinator.get(url("callbacks/")).json()["results"]
+    }
+    assert names[company.case.code] == "某某建筑工程有限公司"
+    assert names[person.case.code] != person.party.name and "*" in names[person.case.code]
+
+
 def test_one_callback_shows_the_full_phone_to_its_callers_while_the_call_is_to_make(api, callbacks, client):
     (callback,) = callbacks()
     full = str(callback.party.phone)

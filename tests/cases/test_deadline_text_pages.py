@@ -72,3 +72,14 @@ def test_the_api_keeps_iso_8601(coordinator, department, new_case):
     body = token_client(coordinator).get(f"/api/v1/cases/{case.code}/").json()
     assert dt.datetime.fromisoformat(body["due_by"]) == case.due_by
     assert "24时" not in str(body)
+
+
+def test_the_workbench_shows_a_new_cases_assessment_deadline(client, coordinator, new_case):
+    """A case waiting at the center runs on its assessment deadline: the row says so, not "—"."""
+    case = new_case()
+    client.force_login(coordinator)
+    html = client.get(reverse("cases:workbench")).content.decode()
+    row = html[html.index(case.code_display) :].split("</tr>")[0]
+    assert end_of_day(case.assess_by) in row
+    page = client.get(reverse("cases:detail", args=[case.code])).content.decode()
+    assert '当前期限：<span class="deadline' in page
