@@ -140,6 +140,8 @@ def notify_staff(event: CaseEvent) -> int:
             "reason": event.reason or "—",
             "state": case.get_state_display(),
         }
+        if case.current_deadline:
+            body += _("；当前期限：%(deadline)s") % {"deadline": deadline_text(case.current_deadline)}
     already = set(
         Notification.objects.filter(event=event, kind=event.transition).values_list("user_id", flat=True)
     )

@@ -47,6 +47,8 @@ def test_case_page_desk_and_sms_show_the_end_of_the_day(
     client.force_login(liaison)
     desk = client.get(reverse("cases:department_desk")).content.decode()
     assert end_of_day(case.accept_by) in desk
+    notice = Notification.objects.get(user=liaison, kind="assign", case=case)
+    assert notice.body.endswith(f"当前期限：{end_of_day(case.accept_by)}")
     sms = SmsMessage.objects.filter(case=case, kind="assign").values_list("body", flat=True)
     assert [f"办结期限{end_of_day(case.due_by)}" in body for body in sms] == [True] * len(sms) and sms
 
