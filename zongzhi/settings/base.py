@@ -293,6 +293,7 @@ SPECTACULAR_SETTINGS = {
         "SourceEnum": "cases.models.Source",
         "RatingEnum": "cases.models.Rating",
         "PartyRoleEnum": "cases.models.Party.Role",
+        "PartyKindEnum": "cases.models.Party.Kind",
         "RecordKindEnum": "cases.models.HandlingRecord.Kind",
         "RedirectTargetEnum": "cases.models.RedirectTarget",
         "DepartmentKindEnum": "departments.models.Department.Kind",
