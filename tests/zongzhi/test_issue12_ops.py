@@ -330,10 +330,19 @@ def test_compose_passes_the_database_password_outside_any_url():
     assert not re.search(r"[:/]\$\{POSTGRES_PASSWORD", compose_text)  # never spliced into a URL
 
 
-def test_docker_compose_config_accepts_an_awkward_password(tmp_path):
+def _compose_command() -> list[str] | None:
+    """`docker compose` (v2) where the plugin is installed, else Debian's `docker-compose` (v1)."""
     docker = shutil.which("docker")
-    if docker is None or subprocess.run([docker, "compose", "version"], capture_output=True).returncode != 0:
-        pytest.skip("no docker compose CLI")
+    if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
+        return [docker, "compose"]
+    legacy = shutil.which("docker-compose")
+    return [legacy] if legacy else None
+
+
+def test_docker_compose_config_accepts_an_awkward_password(tmp_path):
+    compose = _compose_command()
+    if compose is None:
+        pytest.skip("no docker compose CLI: apt-get install docker-compose")
     shutil.copy(ROOT / "docker-compose.yml", tmp_path / "docker-compose.yml")
     (tmp_path / ".env").write_text(
         "DJANGO_SECRET_KEY=x\nDJANGO_ALLOWED_HOSTS=zongzhi.example.cn\nPUBLIC_BASE_URL=https://zongzhi.example.cn\n"
@@ -342,15 +351,29 @@ def test_docker_compose_config_accepts_an_awkward_password(tmp_path):
         encoding="utf-8",
     )
     result = subprocess.run(
-        [docker, "compose", "config", "--format", "json"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
+        [*compose, "config"], cwd=tmp_path, capture_output=True, text=True, timeout=60, env=_clean_env()
     )
     assert result.returncode == 0, result.stderr
-    web = json.loads(result.stdout)["services"]["web"]["environment"]
-    assert web["DATABASE_PASSWORD"] == AWKWARD_PASSWORD
+    services = yaml.safe_load(result.stdout)["services"]
+    assert set(services) >= {"postgres", "redis", "web", "worker", "beat"}
+    # The rendered file writes a literal "$" as "$$" (compose's escape), as the containers get it.
+    for service, name in (
+        ("web", "DATABASE_PASSWORD"),
+        ("worker", "DATABASE_PASSWORD"),
+        ("postgres", "POSTGRES_PASSWORD"),
+    ):
+        assert services[service]["environment"][name].replace("$$", "$") == AWKWARD_PASSWORD
+
+
+def _clean_env() -> dict:
+    """The process environment without the settings the .env file must provide."""
+    import os
+
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "ZONGZHI_", "POSTGRES_", "DATABASE_"))
+    }
 
 
 # --- 11. The parties' header names the center ------------------------------------------------------
