@@ -45,6 +45,9 @@ def test_the_receipt_prints_on_one_page(
         assert (pages, overflowing) == (1, []), paper
     text = pdf_text(artifacts / "issue12-receipt-a4.pdf", 0)
     assert case.code_display in text
+    # Item 8: the assessment deadline reads as the day it ends ("12月4日24时前"), never "00:00".
+    assert "24时前完成研判" in text.replace(" ", "").replace("\n", "") and "00:00" not in text
+    page.screenshot(path=str(artifacts / "issue12-receipt.png"), full_page=True)
 
 
 def test_the_rejection_notice_prints_on_one_page(
