@@ -328,6 +328,7 @@ def test_the_admins_panel_is_on_the_admin_index(client, world, admin_user):
     response, panel = panel_of(client, admin_user, "admin:index")
     assert [str(q["label"]) for q in panel["queues"]] == ["新受理", "研判中", "部门退回", "待审核"]
     assert "今日待办" in response.content.decode()
+    assert "css/today" in response.content.decode()  # styled there too: the admin loads no app.css
 
 
 def test_the_panel_is_only_on_the_start_page(client, world, coordinator, liaison):
