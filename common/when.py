@@ -19,7 +19,8 @@ def end_of_day_date(moment: dt.datetime) -> dt.date | None:
     return local.date() - dt.timedelta(days=1)
 
 
-def _day_text(day: dt.date, now: dt.datetime | None) -> str:
+def day_text(day: dt.date, now: dt.datetime | None = None) -> str:
+    """Return a day as people read it: "12月4日" this year, "2027年1月4日" another."""
     this_year = timezone.localtime(now or timezone.now()).year
     # Translators: a day without the year, in Django's date format ("12月4日" / "4 Dec").
     fmt = _("n月j日") if day.year == this_year else _("Y年n月j日")
@@ -32,10 +33,10 @@ def deadline_text(moment: dt.datetime | None, *, now: dt.datetime | None = None)
         return "—"
     day = end_of_day_date(moment)
     if day is not None:
-        return _("%(date)s24时前") % {"date": _day_text(day, now)}
+        return _("%(date)s24时前") % {"date": day_text(day, now)}
     local = timezone.localtime(moment)
     return _("%(date)s%(time)s前") % {
-        "date": _day_text(local.date(), now),
+        "date": day_text(local.date(), now),
         "time": local.strftime("%H:%M"),
     }
 
@@ -46,6 +47,6 @@ def moment_text(moment: dt.datetime | None, *, now: dt.datetime | None = None) -
         return "—"
     day = end_of_day_date(moment)
     if day is not None:
-        return _("%(date)s24时") % {"date": _day_text(day, now)}
+        return _("%(date)s24时") % {"date": day_text(day, now)}
     local = timezone.localtime(moment)
-    return _("%(date)s %(time)s") % {"date": _day_text(local.date(), now), "time": local.strftime("%H:%M")}
+    return _("%(date)s %(time)s") % {"date": day_text(local.date(), now), "time": local.strftime("%H:%M")}

@@ -2,7 +2,7 @@
 
 from django import template
 
-from common.when import deadline_text, moment_text
+from common.when import day_text, deadline_text, moment_text
 
 register = template.Library()
 
@@ -17,3 +17,9 @@ def deadline_filter(moment):
 def deadline_at_filter(moment):
     """Render a deadline as a point in time, for table cells: "12月4日24时"."""
     return moment_text(moment)
+
+
+@register.filter(name="day")
+def day_filter(day):
+    """Render a calendar day as people read it: "12月4日" (the year only when it is not this one)."""
+    return day_text(day) if day else "—"

@@ -18,7 +18,7 @@ from django_fsm import can_proceed
 from cases.models import Case, State
 from cases.services import case_end_supervision, case_supervise
 from common.exceptions import ConcurrentChange, InvalidTransition
-from common.when import deadline_text, moment_text
+from common.when import day_text, deadline_text
 from departments.deadlines import deadline_for, legal_limit_for
 from departments.models import Department, Role, Stage
 from departments.permissions import require_role
@@ -154,8 +154,8 @@ def chosen_respond_by(case: Case, *, start: dt.datetime, day: dt.date) -> dt.dat
             {
                 "respond_by": _("答复期限须在%(first)s至%(last)s之间（含当日）。")
                 % {
-                    "first": moment_text(end_of_day(first), now=start),
-                    "last": moment_text(end_of_day(last), now=start),
+                    "first": day_text(first, now=start),
+                    "last": day_text(last, now=start),
                 }
             },
             code="respond_by_out_of_range",

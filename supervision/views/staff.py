@@ -48,7 +48,7 @@ from ..services import (
     supervision_order_respond,
     supervision_order_verify,
 )
-from ..services.orders import SUPERVISABLE_STATES, end_of_day, respond_by_window, respond_deadline
+from ..services.orders import SUPERVISABLE_STATES, respond_by_window, respond_deadline
 
 PAGE_SIZE = 50
 # The case picker shows this many matches: the leader narrows the search rather than scrolls.
@@ -243,8 +243,8 @@ def _preview(request, form, code: str) -> dict:
         "preview": case,
         "supervisable": case.state in SUPERVISABLE_STATES,
         "default_respond_by": respond_deadline(case, start=now),
-        "window_first": end_of_day(first),
-        "window_last": end_of_day(last),
+        "window_first": first,
+        "window_last": last,
         "now": now,
     }
 

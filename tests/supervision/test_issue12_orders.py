@@ -97,9 +97,7 @@ def test_a_day_outside_the_window_is_refused_and_nothing_is_kept(case, leader, d
         supervision_order_issue(
             case=case, actor=leader, reason=Reason.LEADER_INSTRUCTION, instruction=INSTRUCTION, respond_by=day
         )
-    assert caught.value.message_dict == {
-        "respond_by": ["答复期限须在11月19日24时至12月16日24时之间（含当日）。"]
-    }
+    assert caught.value.message_dict == {"respond_by": ["答复期限须在11月19日至12月16日之间（含当日）。"]}
     assert not SupervisionOrder.objects.exists()
     case.refresh_from_db()
     assert case.state == State.HANDLING
@@ -154,7 +152,7 @@ def test_the_preview_shows_the_case_and_the_days_one_may_choose(client, leader, 
     assert f'min="{FIRST.isoformat()}"' in html and f'max="{LAST.isoformat()}"' in html
     assert 'type="date"' in html
     assert "11月25日24时前" in html  # the rules' default, read as people read it
-    assert "11月19日24时" in html and "12月16日24时" in html
+    assert "可选范围：11月19日 至 12月16日" in html
 
 
 @pytest.mark.parametrize(
@@ -211,7 +209,7 @@ def test_an_out_of_range_day_is_a_field_error_and_nothing_typed_is_lost(client, 
     assert response.status_code == 400
     html = _html(response)
     field = html[html.index('id="id_respond_by"') - 400 : html.index('id="id_respond_by"') + 600]
-    assert "答复期限须在11月19日24时至12月16日24时之间（含当日）。" in field
+    assert "答复期限须在11月19日至12月16日之间（含当日）。" in field
     assert 'value="2027-01-29"' in field
     assert INSTRUCTION in html and "三日内报送化解方案" in html
     assert f'name="code" value="{case.code}"' in html and 'id="chosen-case"' in html
@@ -274,7 +272,7 @@ def test_the_page_and_the_api_take_the_same_days(client, leader, assigned, day):
         assert api.json()["respond_by"] == "2026-12-11T00:00:00+08:00"
     else:
         message = error_of(api)["fields"]["respond_by"][0]
-        assert message == "答复期限须在11月19日24时至12月16日24时之间（含当日）。"
+        assert message == "答复期限须在11月19日至12月16日之间（含当日）。"
         assert message in _html(page)
         assert not SupervisionOrder.objects.exists()
 
