@@ -8,6 +8,7 @@ case, the reason, the leader's instruction, and the answer deadline as the day i
 import datetime as dt
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from cases.models import RiskColour
@@ -136,6 +137,23 @@ def test_an_ordinary_order_names_the_missed_stage_and_deadline_and_no_instructio
     assert f"{last_day.month}月{last_day.day}日24时" in html
     assert 'id="print-instruction"' not in html and "领导批示" not in html
     assert "24时前" in html and "00:00" not in html
+
+
+def test_an_order_on_the_centers_own_assessment_is_addressed_to_the_center(
+    client, new_case, coordinator, liaison
+):
+    """No department: the center answers its own missed assessment, and the paper says so."""
+    with time_machine.travel(at(2026, 10, 12, 10), tick=False):
+        case = new_case()
+    sweep_at(at(2026, 10, 15, 0, 0, 1))
+    order = SupervisionOrder.objects.get(case=case)
+    assert order.department is None
+    client.force_login(coordinator)
+    html = _print(client, order).content.decode()
+    assert f'id="order-addressee">{order.addressee}：' in html and "尚未交办" in html
+    assert "研判交办" in html  # the missed stage
+    client.force_login(liaison)  # a department's liaison opens neither the order nor its paper
+    assert _print(client, order).status_code == _detail(client, order).status_code == 404
 
 
 # --- Queries ----------------------------------------------------------------------------------
