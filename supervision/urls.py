@@ -9,6 +9,7 @@ urlpatterns = [
     # Staff pages (supervision/views/)
     path("orders/", staff.order_list, name="order_list"),
     path("orders/<str:number>/", staff.order_detail, name="order_detail"),
+    path("orders/<str:number>/print/", staff.order_print, name="order_print"),
     path("orders/<str:number>/respond/", staff.order_respond, name="order_respond"),
     path("orders/<str:number>/verify/", staff.order_verify, name="order_verify"),
     path("orders/<str:number>/reject/", staff.order_reject, name="order_reject"),

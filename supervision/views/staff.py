@@ -1,4 +1,4 @@
-"""Supervision pages for staff: orders (list, detail, respond, verify, reject, issue), the case panel and reopening."""
+"""Supervision pages for staff: orders (list, detail, print, respond, verify, reject, issue), the case panel and reopening."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -144,6 +144,14 @@ def _render_detail(request, order: SupervisionOrder, *, status: int = 200, **for
 def order_detail(request, number: str):
     """One order: the case, the requirement, the answer, the history, and what the user may do."""
     return _render_detail(request, _order_or_404(request, number))
+
+
+@role_required(*ORDER_ROLES)
+@require_GET
+def order_print(request, number: str):
+    """The order as the center prints, seals and sends it (督办通知书): for whoever may open the order."""
+    order = _order_or_404(request, number)
+    return render(request, "supervision/order_print.html", {"order": order, "case": order.case})
 
 
 @role_required(*ORDER_ROLES)
