@@ -12,7 +12,10 @@ in the transaction that causes the side effect. Then:
   an operator retries it;
 - :func:`sweep` (Celery beat every minute, or ``manage.py outbox_sweep`` from cron) publishes or
   runs the rows still pending: those whose publish failed because the broker was down, those
-  whose message was lost, and the retries that are due.
+  whose message was lost, and the retries that are due;
+- :func:`outbox_purge` (Celery beat nightly, or ``manage.py outbox_purge``) deletes the rows
+  delivered more than ``ZONGZHI_OUTBOX_RETENTION_DAYS`` ago, a batch at a time; pending and
+  failed rows are never deleted.
 
 A duplicate message (the fast path and the sweep both published) finds the row done or locked
 and does nothing; the effects carry their own unique keys too (one notification per user, event
@@ -38,6 +41,10 @@ MAX_RETRY_SECONDS = 15 * 60
 SWEEP_GRACE = dt.timedelta(seconds=60)
 # A retry message woken by its countdown a moment early still counts the row as due.
 DUE_TOLERANCE = dt.timedelta(seconds=5)
+# A done row is its effect's dedupe record: it is never purged younger than this.
+MIN_RETENTION = dt.timedelta(days=1)
+# Rows deleted per DELETE (and per transaction), so a big backlog never holds one long lock.
+PURGE_BATCH_SIZE = 5000
 
 
 class Incomplete(Exception):
@@ -165,6 +172,56 @@ def sweep(*, now: dt.datetime | None = None, run: bool = False, limit: int = 500
             break
         summary["published"] += 1
     return summary
+
+
+def retention_cutoff(now: dt.datetime | None = None) -> dt.datetime:
+    """Return the moment before which delivered rows are past ``ZONGZHI_OUTBOX_RETENTION_DAYS``."""
+    now = now or timezone.now()
+    return now - dt.timedelta(days=settings.ZONGZHI_OUTBOX_RETENTION_DAYS)
+
+
+def _purgeable(before: dt.datetime) -> Q:
+    return Q(status=OutboxMessage.Status.DONE, done_at__lt=before)
+
+
+def outbox_purge_count(*, before: dt.datetime) -> int:
+    """Return how many delivered rows :func:`outbox_purge` would delete for ``before``."""
+    return OutboxMessage.objects.filter(_purgeable(before)).count()
+
+
+def outbox_purge(
+    *, before: dt.datetime, now: dt.datetime | None = None, batch_size: int = PURGE_BATCH_SIZE
+) -> int:
+    """Delete the rows delivered before ``before``, ``batch_size`` ids per transaction; return how many.
+
+    Only done rows go: pending and failed rows are work still owed or evidence an operator must
+    see, whatever their age. Each batch commits on its own, so a large backlog never holds one
+    long transaction; a purge interrupted half way leaves whole batches deleted and is simply
+    run again.
+    """
+    now = now or timezone.now()
+    if before > now - MIN_RETENTION:
+        raise ValueError("refusing to purge outbox rows delivered less than a day ago (their dedupe keys)")
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    deleted = 0
+    while True:
+        ids = list(
+            OutboxMessage.objects.filter(_purgeable(before))
+            .order_by("id")
+            .values_list("id", flat=True)[:batch_size]
+        )
+        if not ids:
+            break
+        with transaction.atomic():
+            # The condition again: a row is never deleted unless it is done, even if it changed.
+            count, _ = OutboxMessage.objects.filter(_purgeable(before), pk__in=ids).delete()
+        deleted += count
+        if len(ids) < batch_size:
+            break
+    if deleted:
+        logger.info("outbox purge: %d rows delivered before %s deleted", deleted, before.isoformat())
+    return deleted
 
 
 @transaction.atomic

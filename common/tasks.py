@@ -23,7 +23,7 @@ from uuid import UUID
 
 from celery import shared_task
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -153,3 +153,13 @@ def outbox_sweep() -> dict:
     if summary["due"]:
         logger.info("outbox sweep: %s", summary)
     return summary
+
+
+@shared_task(ignore_result=True, autoretry_for=(OperationalError,), max_retries=3, retry_backoff=60)
+def outbox_purge() -> int:
+    """Delete the outbox rows delivered more than ``ZONGZHI_OUTBOX_RETENTION_DAYS`` ago."""
+    from .outbox import outbox_purge as purge
+    from .outbox import retention_cutoff
+
+    now = timezone.now()
+    return purge(before=retention_cutoff(now), now=now)

@@ -394,6 +394,9 @@ ZONGZHI_WEBHOOK_RETRY_BUDGET = env.int("ZONGZHI_WEBHOOK_RETRY_BUDGET", default=6
 # Attempts at a queued side effect (notices, texts, e-mail) before it is marked failed for an
 # operator to retry from the admin; retries back off from 30 s doubling to 15 min.
 ZONGZHI_OUTBOX_MAX_ATTEMPTS = env.int("ZONGZHI_OUTBOX_MAX_ATTEMPTS", default=10)
+# Days a delivered row is kept (its dedupe key, and a record of what was sent) before the nightly
+# purge deletes it; pending and failed rows are never purged. At least 1.
+ZONGZHI_OUTBOX_RETENTION_DAYS = env.int("ZONGZHI_OUTBOX_RETENTION_DAYS", default=30)
 
 # Every handler masks phone and ID numbers and drops secret keys (common.redact); runserver's
 # request lines (django.server) get the same filter, since they carry query strings.
