@@ -4,12 +4,14 @@ Every page, API view, task and admin action that asks "may this user …" or "do
 …" about a case calls a function here, so a page and the API can never give different answers.
 """
 
+from django.db.models import Q
 from django_fsm import can_proceed
 
 from departments.models import Role
 from departments.permissions import department_of, role_of
+from departments.scope import oversees, works_at
 
-from .models import WORKING_STATES, Case
+from .models import IN_TRANSIT_STATES, WORKING_STATES, Case
 
 LEAD_LIAISON = "lead_liaison"
 
@@ -38,7 +40,20 @@ TRANSITION_ROLES: dict[str, tuple[str, ...]] = {
     "reject": (Role.COORDINATOR,),
     "withdraw": (Role.COORDINATOR,),
     "escalate": (Role.COORDINATOR, Role.LEADER),
+    # The network of centers: the parent takes on or sends back a case reported up; a higher
+    # center assigns down; a transfer across branches is asked for below and decided above.
+    "take_over": (Role.COORDINATOR,),
+    "return_down": (Role.COORDINATOR,),
+    "assign_down": (Role.COORDINATOR,),
+    "transfer": (Role.COORDINATOR,),
+    "transfer_accept": (Role.COORDINATOR,),
+    "transfer_decline": (Role.COORDINATOR,),
 }
+# Transitions the center deciding on a case in transit fires (the parent of a report up, the
+# common parent of a transfer), not the center holding it.
+DECIDING_TRANSITIONS = ("take_over", "return_down", "transfer_accept", "transfer_decline")
+# Transitions a leader or coordinator of a center above the case's may fire too: supervision.
+SUPERVISING_TRANSITIONS = ("supervise", "end_supervision")
 
 
 def transition_rule(name: str) -> tuple[tuple[str, ...], bool]:
@@ -86,11 +101,43 @@ def department_is_working(case: Case) -> bool:
     return case.state in WORKING_STATES
 
 
+def holds_case(user, case: Case) -> bool:
+    """Return whether the user works at the center holding the case (the operator: anywhere)."""
+    return works_at(user, case.center_id)
+
+
+def supervises_case(user, case: Case) -> bool:
+    """Return whether the user is a leader or coordinator of the case's center or of one above it."""
+    return oversees(user, case.center)
+
+
+def deciding_center_id(case: Case) -> int | None:
+    """Return the center that decides on a case in transit (reported up, or being transferred), else None."""
+    if case.state not in IN_TRANSIT_STATES:
+        return None
+    referral = case.open_referral
+    return referral.deciding_center_id if referral is not None else None
+
+
+def center_may_fire(user, case: Case, name: str) -> bool:
+    """Return whether the user acts for the right center to fire ``name`` on ``case``.
+
+    The center holding the case fires its own lifecycle; the deciding center (the parent of a
+    report up, the common parent of a transfer) decides on a case in transit; a center above
+    may supervise. A liaison's transitions follow their department, wherever the case is held.
+    """
+    if name in DECIDING_TRANSITIONS:
+        return works_at(user, deciding_center_id(case))
+    if name in SUPERVISING_TRANSITIONS and supervises_case(user, case):
+        return True
+    return holds_case(user, case)
+
+
 def role_may_fire(user, case: Case, name: str) -> bool:
-    """Return whether the user's role (and department) allows ``name`` on ``case``, whatever its state."""
+    """Return whether the user's role, department and center allow ``name`` on ``case``, whatever its state."""
     allowed = TRANSITION_ROLES.get(name, ())
     if role_of(user) in allowed:
-        return True
+        return center_may_fire(user, case, name)
     return LEAD_LIAISON in allowed and is_lead_liaison(user, case)
 
 
@@ -104,9 +151,9 @@ def available_transitions(case: Case, user) -> list[str]:
 
 
 def may_add_record(user, case: Case) -> bool:
-    """Coordinators always (a center note); liaisons of the lead or a co-department while it works the case."""
+    """Coordinators of the holding center always (a center note); liaisons of the lead or a co-department while it works the case."""
     if role_of(user) == Role.COORDINATOR:
-        return True
+        return holds_case(user, case)
     return department_is_working(case) and is_involved_liaison(user, case)
 
 
@@ -141,8 +188,55 @@ def sees_personal_data(user, case: Case) -> bool:
     cases, sees them masked and cannot show them.
     """
     if role_of(user) in (Role.COORDINATOR, Role.ADMIN):
-        return True
+        # The holding center's; a center above oversees (read-only) without the parties' names.
+        return holds_case(user, case)
     return is_lead_liaison(user, case)
+
+
+def passed_through(user, case: Case) -> bool:
+    """Return whether the case passed through the user's center (it sent, received or routed a hop).
+
+    The sender of a report up keeps a read-only view with progress; so does a center that
+    assigned down, or routed or gave up a transfer.
+    """
+    from departments.scope import center_of
+
+    from .models import Referral
+
+    center = center_of(user)
+    if center is None:
+        return False
+    return (
+        Referral.objects.filter(case_id=case.pk)
+        .filter(Q(from_center=center) | Q(to_center=center) | Q(via_center=center))
+        .exists()
+    )
+
+
+def is_summoned_liaison(user, case: Case) -> bool:
+    """Return whether the user's department was summoned to the case by a whistle (吹哨)."""
+    from .models import WhistleSummons
+
+    department_id = _department_id(user)
+    return (
+        department_id is not None
+        and WhistleSummons.objects.filter(whistle__case_id=case.pk, department_id=department_id).exists()
+    )
+
+
+def sees_case(user, case: Case) -> bool:
+    """Return whether the user sees the case at all: the one-case form of ``cases_visible_to``.
+
+    The center holding it (every center-wide role); leaders and coordinators of a center above;
+    a center it passed through; a liaison of its lead or a co-department, or of a department
+    summoned to it.
+    """
+    role = role_of(user)
+    if role not in STAFF_ROLES:
+        return False
+    if role == Role.LIAISON:
+        return is_involved_liaison(user, case) or is_summoned_liaison(user, case)
+    return holds_case(user, case) or supervises_case(user, case) or passed_through(user, case)
 
 
 def may_open_case_page(user, case: Case) -> bool:
@@ -151,9 +245,7 @@ def may_open_case_page(user, case: Case) -> bool:
     The case page answers 403 to everyone else; search rows and lists link to it only when this
     says yes. Co-departments come from a ``co_department_list`` prefetch if there is one.
     """
-    if role_of(user) not in STAFF_ROLES:
-        return False
-    return sees_every_case(user) or is_involved_liaison(user, case)
+    return sees_case(user, case)
 
 
 def may_print_receipt(user) -> bool:

@@ -120,19 +120,36 @@ def person_open_cases(*, phone: str = "", id_number: str = "") -> QuerySet[Case]
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
-    """The cases a staff member may see: all for the center's staff, their own for a department."""
+    """The cases a staff member may see: the one rule (``permissions.sees_case`` is its one-case form).
+
+    Center-wide roles: the cases their center holds; leaders and coordinators also every case
+    held under their center (read-only plus supervision); and cases that passed through their
+    center (the sender of a report up keeps a view). A liaison: their department's cases (lead or
+    co-operating) and cases their department was summoned to by a whistle.
+    """
     from django.db.models import Exists, OuterRef, Q
 
     from departments.models import Role
     from departments.permissions import department_of, role_of
+    from departments.scope import center_of, sees_whole_tree, visible_centers_q
 
+    from .models import Referral, WhistleSummons
     from .permissions import sees_every_case
 
     if sees_every_case(user):
-        return Case.objects.all()
+        if sees_whole_tree(user):
+            return Case.objects.all()
+        center = center_of(user)
+        if center is None:
+            return Case.objects.none()
+        hops = Referral.objects.filter(case_id=OuterRef("pk")).filter(
+            Q(from_center=center) | Q(to_center=center) | Q(via_center=center)
+        )
+        return Case.objects.filter(visible_centers_q(user) | Exists(hops))
     if role_of(user) == Role.LIAISON and (department := department_of(user)) is not None:
         co = Case.co_departments.through.objects.filter(case_id=OuterRef("pk"), department_id=department.pk)
-        return Case.objects.filter(Q(lead_department=department) | Exists(co))
+        summoned = WhistleSummons.objects.filter(whistle__case_id=OuterRef("pk"), department_id=department.pk)
+        return Case.objects.filter(Q(lead_department=department) | Exists(co) | Exists(summoned))
     return Case.objects.none()
 
 

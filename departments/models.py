@@ -9,16 +9,42 @@ from simple_history.models import HistoricalRecords
 from common.fields import KIND_PHONE, BlindIndexField, PersonalDataField
 from common.models import TimeStampedModel
 
-division_code_validator = RegexValidator(r"^\d{6}$", _("行政区划代码应为 6 位数字。"))
+division_code_validator = RegexValidator(
+    r"^(\d{6}|\d{9})$", _("行政区划代码应为 6 位（省、市、县）或 9 位（乡镇、街道）数字。")
+)
+
+
+class Level(models.TextChoices):
+    """The four levels of centers (省市县乡四级综治中心), highest first."""
+
+    PROVINCE = "province", _("省级")
+    CITY = "city", _("市级")
+    COUNTY = "county", _("县级")
+    TOWNSHIP = "township", _("乡镇（街道）")
+
+
+# The level each level's parent has.
+PARENT_LEVEL = {Level.CITY: Level.PROVINCE, Level.COUNTY: Level.CITY, Level.TOWNSHIP: Level.COUNTY}
+# How many digits a division code has at each level (GB/T 2260; townships the statistical 9).
+CODE_DIGITS = {Level.PROVINCE: 6, Level.CITY: 6, Level.COUNTY: 6, Level.TOWNSHIP: 9}
 
 
 class Center(TimeStampedModel):
-    """An integrated governance center (综治中心); township sub-centers hang under their county."""
+    """An integrated governance center (综治中心) at one of four levels, under its parent.
+
+    ``path`` is the chain of division codes from the root (``420000/420900/420923/``), kept by
+    ``save()``, so "this center and everything under it" is one indexed prefix match.
+    """
 
     name = models.CharField(_("名称"), max_length=100)
     code = models.CharField(
-        _("行政区划代码"), max_length=6, unique=True, validators=[division_code_validator]
+        _("行政区划代码"), max_length=9, unique=True, validators=[division_code_validator]
     )
+    level = models.CharField(_("层级"), max_length=10, choices=Level.choices, default=Level.COUNTY)
+    slug = models.SlugField(
+        _("标识"), max_length=40, unique=True, help_text=_("英文标识，用于账号名和网址，如 baihe。")
+    )
+    path = models.CharField(_("层级路径"), max_length=100, editable=False, db_index=True, default="")
     parent = models.ForeignKey(
         "self",
         verbose_name=_("上级中心"),
@@ -38,10 +64,137 @@ class Center(TimeStampedModel):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        digits = CODE_DIGITS.get(self.level)
+        if self.code and digits and len(self.code) != digits:
+            errors["code"] = _("%(level)s中心的行政区划代码应为 %(n)s 位数字。") % {
+                "level": self.get_level_display(),
+                "n": digits,
+            }
+        if self.parent_id:
+            if self.parent.level != PARENT_LEVEL.get(self.level):
+                errors["parent"] = _("%(level)s中心的上级应为%(parent)s中心。") % {
+                    "level": self.get_level_display(),
+                    "parent": Level(PARENT_LEVEL[self.level]).label if self.level in PARENT_LEVEL else "—",
+                }
+            elif self.level == Level.TOWNSHIP and self.code and not self.code.startswith(self.parent.code):
+                errors["code"] = _("乡镇（街道）代码应以所属县的代码 %(code)s 开头。") % {
+                    "code": self.parent.code
+                }
+        elif self.level == Level.TOWNSHIP:
+            errors["parent"] = _("乡镇（街道）中心必须属于一个县级中心。")
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        old_path = self.path
+        self.path = f"{self.parent.path if self.parent_id else ''}{self.code}/"
+        if not self.slug:
+            self.slug = self.code
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "path"}
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            # Moved or recoded: the centers under it follow (a rare, administrative change).
+            for child in self.children.all():
+                child.save(update_fields=["path"])
+
     @property
     def county(self) -> "Center":
-        """Return the county center whose case-code sequence this center shares."""
-        return self.parent.county if self.parent_id else self
+        """Return the center whose case-code sequence this center uses: a township its county's, others their own."""
+        return self.code_center
+
+    @property
+    def code_center(self) -> "Center":
+        """Return the center whose division code prefixes this center's case codes.
+
+        A township's cases share its county's code and one gapless sequence with it; county,
+        city and province centers number their own cases under their own codes.
+        """
+        if self.level == Level.TOWNSHIP and self.parent_id:
+            return self.parent.code_center
+        return self
+
+    def is_within(self, other: "Center") -> bool:
+        """Return whether this center is ``other`` or lies under it."""
+        return self.path.startswith(other.path)
+
+    def ancestors(self) -> list["Center"]:
+        """Return the centers above this one, nearest first."""
+        chain, center = [], self.parent
+        while center is not None:
+            chain.append(center)
+            center = center.parent
+        return chain
+
+    def common_parent(self, other: "Center") -> "Center | None":
+        """Return the nearest center both this one and ``other`` lie under (neither itself)."""
+        mine = {c.pk: c for c in self.ancestors()}
+        for center in other.ancestors():
+            if center.pk in mine:
+                return center
+        return None
+
+
+class Place(TimeStampedModel):
+    """A village or community (村/社区) under a township, or a grid (网格) in one: where a matter happened.
+
+    Places are not centers: nobody works at one. They name where a matter happened and are counted.
+    """
+
+    class Kind(models.TextChoices):
+        VILLAGE = "village", _("村")
+        COMMUNITY = "community", _("社区")
+        GRID = "grid", _("网格")
+
+    township = models.ForeignKey(
+        Center,
+        verbose_name=_("所属乡镇（街道）"),
+        on_delete=models.PROTECT,
+        related_name="places",
+        limit_choices_to={"level": Level.TOWNSHIP},
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("所属村（社区）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="grids",
+        help_text=_("网格填写所属的村或社区。"),
+    )
+    kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("名称"), max_length=100)
+    code = models.CharField(
+        _("代码"),
+        max_length=20,
+        unique=True,
+        help_text=_("村（社区）为 12 位统计用区划代码；网格为其代码后加网格序号。"),
+    )
+
+    class Meta:
+        verbose_name = _("村（社区）与网格")
+        verbose_name_plural = _("村（社区）与网格")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.parent.name}·{self.name}" if self.parent_id else self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.kind == self.Kind.GRID:
+            if self.parent_id is None:
+                raise ValidationError({"parent": _("网格必须属于一个村或社区。")})
+        elif self.code and (len(self.code) != 12 or not self.code.isdigit()):
+            raise ValidationError({"code": _("村（社区）代码应为 12 位数字。")})
+        if self.code and self.township_id and not self.code.startswith(self.township.code):
+            raise ValidationError(
+                {"code": _("代码应以所属乡镇（街道）的代码 %(code)s 开头。") % {"code": self.township.code}}
+            )
 
 
 class Department(TimeStampedModel):
@@ -265,6 +418,12 @@ class Stage(models.TextChoices):
     ACCEPT = "accept", _("签收")
     HANDLE = "handle", _("办结")
     RESPOND = "respond", _("督办答复")
+    REFERRAL = "referral", _("下派办结")
+    WHISTLE = "whistle", _("吹哨报到")
+
+
+# The stages the deadline policy times (a 下派's deadline is set by the parent, a whistle's by WhistleRule).
+DEADLINE_STAGES = [(value, label) for value, label in Stage.choices if value not in ("referral", "whistle")]
 
 
 class DeadlineRule(TimeStampedModel):
@@ -283,7 +442,7 @@ class DeadlineRule(TimeStampedModel):
     colour = models.CharField(
         _("风险等级"), max_length=10, choices=[("red", _("红色")), ("yellow", _("黄色")), ("blue", _("蓝色"))]
     )
-    stage = models.CharField(_("环节"), max_length=10, choices=Stage.choices)
+    stage = models.CharField(_("环节"), max_length=10, choices=DEADLINE_STAGES)
     amount = models.PositiveIntegerField(_("时限"))
     unit = models.CharField(_("单位"), max_length=15, choices=Unit.choices, default=Unit.WORKING_DAYS)
     service = models.ForeignKey(
@@ -342,3 +501,35 @@ class CalendarDay(TimeStampedModel):
 
     def __str__(self):
         return f"{self.date} {'班' if self.is_workday else '休'}"
+
+
+class WhistleRule(TimeStampedModel):
+    """How long summoned departments have to report (报到) when a center blows the whistle (吹哨)."""
+
+    class Urgency(models.TextChoices):
+        URGENT = "urgent", _("紧急")
+        NORMAL = "normal", _("一般")
+
+    urgency = models.CharField(_("紧急程度"), max_length=10, choices=Urgency.choices, unique=True)
+    hours = models.PositiveSmallIntegerField(_("报到时限（小时）"))
+    note = models.CharField(_("依据"), max_length=200, blank=True)
+
+    # Every edit is kept (who, when, what): django-simple-history, shown in the admin.
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("吹哨报到时限")
+        verbose_name_plural = _("吹哨报到时限")
+        ordering = ["hours"]
+
+    def __str__(self):
+        return f"{self.get_urgency_display()}: {self.hours}{_('小时')}"
+
+    # Used when the table has no row for an urgency (a fresh database before its data migration).
+    DEFAULT_HOURS = {Urgency.URGENT: 2, Urgency.NORMAL: 24}
+
+    @classmethod
+    def hours_for(cls, urgency: str) -> int:
+        """Return the hours allowed to report for ``urgency`` (the table, else the policy's default)."""
+        row = cls.objects.filter(urgency=urgency).values_list("hours", flat=True).first()
+        return row if row is not None else cls.DEFAULT_HOURS[urgency]

@@ -14,6 +14,11 @@ class CenterFactory(factory.django.DjangoModelFactory):
 
     code = "420923"
     name = "测试县综治中心"
+    parent = None
+    level = factory.LazyAttribute(
+        lambda o: "township" if o.parent is not None and len(o.code) == 9 else "county"
+    )
+    slug = factory.LazyAttribute(lambda o: f"c{o.code}")
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):

@@ -264,6 +264,15 @@ TRANSITION_VIEWS: dict[str, type[CaseTransitionApi]] = {
 # Supervising, ending supervision and reopening go through supervision orders: their endpoints
 # are the supervision app's (``supervision.api.transitions``), routed by ``zongzhi.api_urls``.
 SUPERVISION_TRANSITIONS = ("supervise", "end_supervision", "reopen")
-assert set(TRANSITION_VIEWS) | set(SUPERVISION_TRANSITIONS) == set(TRANSITION_ROLES), (
-    "every transition has an endpoint"
+# FOUNDATION: the network's endpoints land with its services (cases/api/network.py).
+NETWORK_TRANSITIONS_PENDING = (
+    "take_over",
+    "return_down",
+    "assign_down",
+    "transfer",
+    "transfer_accept",
+    "transfer_decline",
 )
+assert set(TRANSITION_VIEWS) | set(SUPERVISION_TRANSITIONS) | set(NETWORK_TRANSITIONS_PENDING) == set(
+    TRANSITION_ROLES
+), "every transition has an endpoint"

@@ -10,7 +10,7 @@ from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
 from common.models import TimeStampedModel
-from departments.models import Center, Department, Desk, Service, ServicePackage
+from departments.models import Center, Department, Desk, Place, Service, ServicePackage
 
 from ..codes import display_code
 from .choices import (
@@ -55,8 +55,19 @@ class Case(FSMModelMixin, TimeStampedModel):
     """One matter, one code (一案一码)."""
 
     code = models.CharField(_("案件编号"), max_length=17, unique=True, editable=False)
+    # The center holding the case now: it changes when the case is reported up (上报) and taken
+    # on, assigned down (下派) or transferred (移交); the code never does. Where it came in is
+    # ``intake_center``.
     center = models.ForeignKey(
-        Center, verbose_name=_("受理中心"), on_delete=models.PROTECT, related_name="cases"
+        Center, verbose_name=_("承办中心"), on_delete=models.PROTECT, related_name="cases"
+    )
+    intake_center = models.ForeignKey(
+        Center,
+        verbose_name=_("受理中心"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="taken_in_cases",
     )
     desk = models.ForeignKey(
         Desk,
@@ -71,6 +82,14 @@ class Case(FSMModelMixin, TimeStampedModel):
     category = models.CharField(_("类别"), max_length=30, choices=Category.choices, db_index=True)
     source = models.CharField(_("来源"), max_length=20, choices=Source.choices, default=Source.WALK_IN)
     location = models.CharField(_("发生地点"), max_length=200, blank=True)
+    place = models.ForeignKey(
+        Place,
+        verbose_name=_("所在村（社区）/网格"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
     requested_services = models.ManyToManyField(
         Service, verbose_name=_("申请服务"), blank=True, related_name="requested_by_cases"
     )
@@ -201,6 +220,24 @@ class Case(FSMModelMixin, TimeStampedModel):
         return None
 
     @property
+    def open_referral(self):
+        """Return the case's open hop between centers (reported up, assigned down, being transferred), or None.
+
+        Read once per instance; a case has at most one open hop (a database constraint).
+        """
+        if "_open_referral" not in self.__dict__:
+            from .network import OPEN_REFERRAL_STATUSES, Referral
+
+            self.__dict__["_open_referral"] = (
+                Referral.objects.filter(case_id=self.pk, status__in=OPEN_REFERRAL_STATUSES)
+                .select_related("from_center", "to_center", "via_center")
+                .first()
+                if self.pk
+                else None
+            )
+        return self.__dict__["_open_referral"]
+
+    @property
     def shown_colour(self) -> str:
         """The assessed colour, or the intake's proposal until the case is assessed."""
         return self.risk_colour or self.proposed_colour
@@ -313,4 +350,43 @@ class Case(FSMModelMixin, TimeStampedModel):
         field=state, source=[State.ASSESSING, State.HANDLING, State.SUPERVISED], target=State.ESCALATED
     )
     def escalate(self) -> None:
-        """Escalate the case to the city level (上报)."""
+        """Report the case up to the parent center (上报); it waits there to be taken on or sent back."""
+
+    @transition(field=state, source=State.ESCALATED, target=State.ASSESSING)
+    def take_over(self, *, center) -> None:
+        """The parent takes on a case reported up (接收上报): it holds the case and assesses it anew."""
+        self.center = center
+        self.lead_department = None
+        self.accept_by = None
+        self.due_by = None
+        self.accepted_at = None
+
+    @transition(
+        field=state,
+        source=State.ESCALATED,
+        target=RETURN_VALUE(State.ASSESSING, State.HANDLING, State.SUPERVISED),
+    )
+    def return_down(self, *, to_state: str) -> str:
+        """The parent sends a case reported up back down with instructions (退回下级); it resumes where it was."""
+        return to_state
+
+    @transition(field=state, source=State.ASSESSING, target=State.ASSESSING)
+    def assign_down(self, *, center) -> None:
+        """Hand the case to a child center (下派/交办): the child holds it and runs its own loop."""
+        self.center = center
+        self.lead_department = None
+
+    @transition(field=state, source=[State.RECEIVED, State.ASSESSING], target=State.TRANSFERRING)
+    def transfer(self) -> None:
+        """Ask the common parent to move the case to the center where it belongs (移交)."""
+
+    @transition(field=state, source=State.TRANSFERRING, target=State.ASSESSING)
+    def transfer_accept(self, *, center) -> None:
+        """The common parent moves the case to its new center (移交), which assesses it."""
+        self.center = center
+        self.lead_department = None
+
+    @transition(field=state, source=State.TRANSFERRING, target=RETURN_VALUE(State.RECEIVED, State.ASSESSING))
+    def transfer_decline(self, *, to_state: str) -> str:
+        """The common parent refuses the transfer: the case stays where it was."""
+        return to_state

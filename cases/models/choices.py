@@ -21,6 +21,7 @@ class State(models.TextChoices):
     REJECTED = "rejected", _("不予受理")
     WITHDRAWN = "withdrawn", _("已撤回")
     ESCALATED = "escalated", _("已上报")
+    TRANSFERRING = "transferring", _("移交中")
 
 
 OPEN_STATES = (
@@ -30,7 +31,12 @@ OPEN_STATES = (
     State.HANDLING,
     State.SUPERVISED,
     State.REVIEWING,
+    # Waiting for the level above: reported up (上报) or being transferred (移交) through it.
+    State.ESCALATED,
+    State.TRANSFERRING,
 )
+# Waiting at another center's door: the parent decides on a report up or a transfer.
+IN_TRANSIT_STATES = (State.ESCALATED, State.TRANSFERRING)
 # States in which a department holds the case and its handling deadline runs.
 WITH_DEPARTMENT_STATES = (State.ASSIGNED, State.HANDLING, State.SUPERVISED)
 # States in which a department works the case: its deadline states and the center's review of

@@ -14,6 +14,7 @@ from common.exceptions import InvalidTransition
 from departments.deadlines import deadline_for, is_provisional
 from departments.models import Center, Desk, Role, Service, Stage
 from departments.permissions import require_role
+from departments.scope import center_of
 
 from ..codes import make_code
 from ..models import (
@@ -107,10 +108,12 @@ def case_create(
     if sum(1 for p in parties if p.is_representative) > MAX_REPRESENTATIVES:
         raise ValidationError({"parties": _("集体访最多推选 5 名代表。")})
     people_count = max(people_count or 0, len(parties))
-    center = center or default_center()
+    # Taken in where the desk is: the actor's center (an API client's too), else the deployment's county.
+    center = center or center_of(actor) or default_center()
     now = timezone.now()
     case = Case(
         center=center,
+        intake_center=center,
         desk=desk,
         title=title,
         description=description,
@@ -164,10 +167,12 @@ def case_create(
         case._history_user = actor  # the history row names the receptionist, in a request or not
 
     year = timezone.localtime(now).year
-    county = center.county
+    # A township's cases carry its county's code and share the county's one gapless sequence;
+    # county, city and province centers number under their own codes.
+    prefix = center.code_center.code
     try:
         with transaction.atomic():
-            case.code = make_code(county.code, year, next_case_number(county_code=county.code, year=year))
+            case.code = make_code(prefix, year, next_case_number(county_code=prefix, year=year))
             case.save()
     except IntegrityError:
         # The same form, posted twice at once: the first one won; its number is not consumed twice.

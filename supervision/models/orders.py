@@ -8,7 +8,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from cases.models import Case
 from common.models import TimeStampedModel
-from departments.models import Department, Stage
+from departments.models import Center, Department, Stage
 
 
 class Reason(models.TextChoices):
@@ -17,6 +17,8 @@ class Reason(models.TextChoices):
     BAD_EVALUATION = "bad_evaluation", _("结案评价不满意")
     BAD_CALLBACK = "bad_callback", _("回访不满意")
     PROBLEM_CASE = "problem_case", _("问题工单")
+    REFERRAL_OVERDUE = "referral_overdue", _("下派逾期")
+    WHISTLE_LATE = "whistle_late", _("吹哨报到超时")
 
 
 class Level(models.TextChoices):
@@ -84,6 +86,16 @@ class SupervisionOrder(FSMModelMixin, TimeStampedModel):
         help_text=_("为空表示督办综治中心自身（研判交办逾期），由研判督办专员答复。"),
     )
     reason = models.CharField(_("督办原因"), max_length=20, choices=Reason.choices)
+    # The center that supervises: the case's own, or one above it (a leader's order on a township
+    # case, an overdue 下派 raised at the parent). Empty on orders from before the network: the case's center.
+    issuing_center = models.ForeignKey(
+        Center,
+        verbose_name=_("督办中心"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="issued_orders",
+    )
     level = models.CharField(_("督办级别"), max_length=10, choices=Level.choices, default=Level.ORDER)
     status = FSMField(
         _("状态"),
@@ -155,9 +167,15 @@ class SupervisionOrder(FSMModelMixin, TimeStampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["case", "stage", "level", "deadline"],
-                condition=Q(deadline__isnull=False),
+                condition=Q(deadline__isnull=False) & ~Q(stage="whistle"),
                 name="supervision_order_once_per_deadline",
                 violation_error_message=_("该期限已经下发过同级督办单。"),
+            ),
+            # A whistle summons several departments with one deadline: one order per department.
+            models.UniqueConstraint(
+                fields=["case", "department", "level", "deadline"],
+                condition=Q(deadline__isnull=False, stage="whistle"),
+                name="supervision_order_once_per_summons",
             ),
             models.UniqueConstraint(
                 fields=["case"],
@@ -168,9 +186,11 @@ class SupervisionOrder(FSMModelMixin, TimeStampedModel):
                 condition=~Q(status="raised") | Q(raised_to__isnull=False),
                 name="supervision_order_raised_has_target",
             ),
-            # Only the sweep addresses an order to the center itself: a missed assessment deadline.
+            # Only the sweep addresses an order to a center itself: a missed assessment deadline, or
+            # an overdue 下派 (the child center holding the case answers it).
             models.CheckConstraint(
-                condition=Q(department__isnull=False) | Q(reason="deadline_missed", issued_by__isnull=True),
+                condition=Q(department__isnull=False)
+                | Q(reason__in=["deadline_missed", "referral_overdue"], issued_by__isnull=True),
                 name="supervision_order_center_only_for_missed_deadline",
             ),
         ]

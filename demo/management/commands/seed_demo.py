@@ -37,7 +37,7 @@ from departments.models import (
 
 PASSWORD = "zongzhi-demo"
 EMAIL_DOMAIN = "zongzhi.local"
-SUBCENTER_CODES = ("420991", "420992")  # fictional: unassigned division codes
+SUBCENTER_CODES = ("420923101", "420923102")  # township codes under the county's
 
 K = Department.Kind
 # slug, name, short name, kind, desk name
@@ -216,7 +216,12 @@ def seed_centers() -> tuple[Center, dict[str, Center]]:
     for town, code in zip(SUBCENTER_TOWNS, SUBCENTER_CODES, strict=True):
         subcenters[town], _ = Center.objects.get_or_create(
             code=code,
-            defaults={"name": f"{town}综治中心", "parent": county, "address": f"{COUNTY}{town}政府院内"},
+            defaults={
+                "name": f"{town}综治中心",
+                "parent": county,
+                "level": "township",
+                "address": f"{COUNTY}{town}政府院内",
+            },
         )
     return county, subcenters
 
