@@ -277,12 +277,12 @@ def may_blow_whistle(user, case: Case) -> bool:
     A coordinator of the center holding it, while it is open and not in transit, and only if that
     center has a level above to summon from.
     """
-    return (
-        role_of(user) == Role.COORDINATOR
-        and holds_case(user, case)
-        and whistle_state_allows(case)
-        and case.center.parent_id is not None
-    )
+    return may_summon_for(user, case) and whistle_state_allows(case) and case.center.parent_id is not None
+
+
+def may_summon_for(user, case: Case) -> bool:
+    """Return whether the user acts for the case's whistles at all (its state aside): a coordinator holding it."""
+    return role_of(user) == Role.COORDINATOR and holds_case(user, case)
 
 
 def whistle_state_allows(case: Case) -> bool:

@@ -15,7 +15,7 @@ from integrations.events import WebhookEvent, case_sequence_key
 from integrations.services import webhook_emit
 
 from ..models import Case, Whistle, WhistleSummons
-from ..permissions import holds_case, may_report_summons, whistle_state_allows
+from ..permissions import may_report_summons, may_summon_for, whistle_state_allows
 from ..selectors import summonable_departments
 from .base import _log, _required
 
@@ -48,7 +48,7 @@ def whistle_blow(
         .select_related("center", "lead_department")
         .get(pk=case.pk)
     )
-    if not holds_case(actor, locked):
+    if not may_summon_for(actor, locked):
         raise ActionForbidden(_("只有案件所在综治中心的研判督办专员可以吹哨。"))
     if not whistle_state_allows(locked):
         raise InvalidTransition(
