@@ -116,10 +116,10 @@ def summons_report(request, code: str, pk: int):
     if summons is None:
         raise PermissionDenied
     if not may_report_summons(request.user, summons):
-        if summons.status == WhistleSummons.Status.REPORTED:
-            messages.error(request, str(services.AlreadyReported.default_message))
-            return redirect("cases:detail", code=case.code)
-        raise PermissionDenied
+        if request.user.staff_profile.department_id != summons.department_id:
+            raise PermissionDenied
+        messages.error(request, str(services.AlreadyReported.default_message))
+        return redirect("cases:detail", code=case.code)
     key = f"report-{summons.pk}"
     form = SummonsReportForm(request.POST, prefix=key)
     status = 400

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, HandlingRecord, Notification, WhistleSummons
@@ -176,3 +177,123 @@ def test_summoned_liaison_sees_the_case_before_reporting(network):
     assert sees_case(network.housing_liaison, case)
     assert not sees_case(network.police_liaison, case)
     assert timezone.now() < case.whistles.get().summonses.get().respond_by
+
+
+# --- Pages -------------------------------------------------------------------------------------
+
+
+def test_the_case_page_blows_the_whistle(client, network, django_capture_on_commit_callbacks):
+    WhistleRule.objects.update_or_create(urgency="urgent", defaults={"hours": 3})
+    case = network.case()
+    client.force_login(network.township_coordinator)
+    page = client.get(reverse("cases:detail", args=[case.code])).content.decode()
+    assert "紧急（3小时内报到）" in page and "一般（24小时内报到）" in page
+    assert "县住建局" in page and "白河司法所</label>" not in page
+    url = reverse("cases:whistle_blow", args=[case.code])
+    refused = client.post(url, {"whistle-urgency": "urgent", "whistle-reason": "到场"})
+    assert refused.status_code == 400 and "whistle-departments" in refused.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url,
+            {
+                "whistle-urgency": "urgent",
+                "whistle-departments": [network.housing.pk, network.police.pk],
+                "whistle-reason": "到场",
+            },
+        )
+    assert response.status_code == 302
+    whistle = case.whistles.get()
+    assert whistle.hours == 3 and whistle.summonses.count() == 2
+    # Someone else's department is refused by the form; a county coordinator may not post at all.
+    sneaky = client.post(
+        url, {"whistle-urgency": "urgent", "whistle-departments": [network.sifasuo.pk], "whistle-reason": "x"}
+    )
+    assert sneaky.status_code == 400 and case.whistles.count() == 1
+    client.force_login(network.county_coordinator)
+    assert client.post(url, {"whistle-urgency": "urgent"}).status_code == 403
+
+
+def test_the_panel_shows_each_summons_status(client, network, clock):
+    case = network.case()
+    whistle = blow(network, case)
+    client.force_login(network.township_coordinator)
+    page = client.get(reverse("cases:detail", args=[case.code])).content.decode()
+    assert page.count("待报到") >= 2
+    summons_report(summons=whistle.summonses.get(department=network.housing), actor=network.housing_liaison,
+                   attendee="王强 副局长")  # fmt: skip
+    clock.shift(dt.timedelta(hours=4, minutes=30))
+    client.force_login(network.township_coordinator)  # a new session: the idle one has expired
+    page = client.get(reverse("cases:detail", args=[case.code])).content.decode()
+    assert "已报到 按时" in page and "王强 副局长" in page and "超时未报到" in page
+    summons_report(summons=whistle.summonses.get(department=network.police), actor=network.police_liaison,
+                   attendee="李明 所长")  # fmt: skip
+    page = client.get(reverse("cases:detail", args=[case.code])).content.decode()
+    assert "已报到 超时 3 小时" in page
+
+
+def test_the_summoned_liaison_reports_on_the_case_page(client, network):
+    case = network.case()
+    summons = blow(network, case).summonses.get(department=network.housing)
+    client.force_login(network.housing_liaison)
+    page = client.get(reverse("cases:detail", args=[case.code])).content.decode()
+    assert f'name="report-{summons.pk}-attendee"' in page
+    assert (
+        f'name="report-{summons.pk}' in page and 'name="record-text"' not in page
+    )  # not yet a co-department
+    url = reverse("cases:summons_report", args=[case.code, summons.pk])
+    missing = client.post(url, {f"report-{summons.pk}-attendee": ""})
+    assert missing.status_code == 400
+    assert client.post(url, {f"report-{summons.pk}-attendee": "王强 副局长"}).status_code == 302
+    page = client.get(reverse("cases:detail", args=[case.code])).content.decode()
+    assert 'name="record-text"' in page and f'name="report-{summons.pk}-attendee"' not in page
+    response = client.post(
+        reverse("cases:record_add", args=[case.code]),
+        {"record-kind": "cooperation", "record-text": "已核对红线。"},
+    )
+    assert response.status_code == 302
+    assert HandlingRecord.objects.get(case=case).department == network.housing
+    # The police liaison was summoned too, but this is the housing bureau's summons.
+    client.force_login(network.police_liaison)
+    assert client.post(url, {f"report-{summons.pk}-attendee": "x"}).status_code == 403
+
+
+def test_the_desk_lists_summonses_waiting_earliest_first_overdue_in_red(
+    client, network, clock, django_assert_num_queries
+):
+    first_case, second_case = network.case(), network.case()
+    whistle_blow(case=first_case, actor=network.township_coordinator, departments=[network.housing],
+                 urgency="normal", reason="x")  # fmt: skip
+    blow(network, second_case, network.housing)
+    client.force_login(network.housing_liaison)
+    desk = client.get(reverse("cases:department_desk"))
+    rows = desk.context["summonses"]
+    assert [s.whistle.case for s in rows] == [second_case, first_case]  # 2 hours before 24
+    clock.shift(dt.timedelta(hours=3))
+    client.force_login(network.housing_liaison)
+    html = client.get(reverse("cases:department_desk")).content.decode()
+    section = html[html.index('id="group-summonses"') : html.index('<nav class="tabs">')]
+    assert section.count('class="overdue"') == 1 and "超时未报到" in section
+
+
+@pytest.mark.parametrize("n", [2, 12])
+def test_the_desk_queries_do_not_grow_with_the_summonses(client, network, n, django_assert_num_queries):
+    for _ in range(n):
+        blow(network, network.case(), network.housing)
+    client.force_login(network.housing_liaison)
+    # As pinned in test_coordination: 9 for the page, 3 menu counts, 2 most urgent items.
+    with django_assert_num_queries(14):
+        response = client.get(reverse("cases:department_desk"))
+    assert len(response.context["summonses"]) == n
+
+
+@pytest.mark.parametrize("n", [1, 6])
+def test_the_case_page_queries_do_not_grow_with_the_whistles(client, network, n, django_assert_num_queries):
+    case = network.case()
+    for _ in range(n):
+        blow(network, case)
+    client.force_login(network.township_coordinator)
+    # As pinned in test_coordination (20), and the whistle form's rule hours and departments (2) and
+    # the summonses (1).
+    with django_assert_num_queries(23):
+        response = client.get(reverse("cases:detail", args=[case.code]))
+    assert len(response.context["whistle_panel"]["whistles"]) == n
