@@ -463,13 +463,9 @@ def summonable_departments(case: Case):
     county's city); a center without a parent summons no one. The page, the API and
     :func:`cases.services.whistle_blow` all ask this one function.
     """
-    from departments.models import Center, Department
+    from departments.models import Department
 
-    parent_id = (
-        case.center.parent_id
-        if "center" in case._state.fields_cache
-        else Center.objects.filter(pk=case.center_id).values_list("parent_id", flat=True).first()
-    )
+    parent_id = case.center.parent_id
     if parent_id is None:
         return Department.objects.none()
     return Department.objects.filter(center_id=parent_id, is_active=True).order_by("order", "id")
