@@ -375,3 +375,45 @@ class RevealForm(forms.Form):
     """Why the user asks to see a full phone or ID number (chosen from the suggestions or typed)."""
 
     reason = forms.CharField(label=_("查看事由"), max_length=100, strip=True)
+
+
+# --- 吹哨报到 ------------------------------------------------------------------------------------
+
+
+class WhistleForm(forms.Form):
+    """Blow the whistle (吹哨): the urgency (its hours read from the rule table), whom to summon, why."""
+
+    urgency = forms.ChoiceField(label=_("紧急程度"), widget=forms.RadioSelect)
+    departments = forms.ModelMultipleChoiceField(
+        label=_("召集单位"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+    reason = forms.CharField(label=_("吹哨事由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, case, **kwargs):
+        from departments.models import WhistleRule
+
+        from .selectors import summonable_departments
+
+        super().__init__(*args, **kwargs)
+        hours = dict(WhistleRule.objects.values_list("urgency", "hours"))
+        self.fields["urgency"].choices = [
+            (
+                value,
+                _("%(label)s（%(hours)s小时内报到）")
+                % {"label": label, "hours": hours.get(value, WhistleRule.DEFAULT_HOURS[value])},
+            )
+            for value, label in WhistleRule.Urgency.choices
+        ]
+        self.fields["departments"].queryset = summonable_departments(case)
+        self.fields["departments"].label_from_instance = lambda d: d.display_name
+
+
+class SummonsReportForm(forms.Form):
+    """Report to a whistle (报到): who came, and a note."""
+
+    attendee = forms.CharField(
+        label=_("到场人员"), max_length=100, help_text=_("姓名、职务，如：王强 副局长。")
+    )
+    note = forms.CharField(
+        label=_("报到说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

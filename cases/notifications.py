@@ -25,7 +25,7 @@ from common.tasks import enqueue_on_commit
 from common.when import deadline_text
 from departments.models import Role
 
-from .models import CaseEvent, Notification, Party, SmsMessage
+from .models import CaseEvent, Notification, Party, SmsMessage, Whistle, WhistleSummons
 from .sms import SmsError, get_backend
 
 # Events that call for a department's attention, and those that call for the center's.
@@ -44,6 +44,14 @@ def staff_recipients(event: CaseEvent):
         return users.filter(staff_profile__role=Role.LIAISON, staff_profile__department_id__in=department_ids)
     if event.transition in TO_COORDINATORS:
         return users.filter(staff_profile__role=Role.COORDINATOR)
+    if event.transition == "whistle":
+        # The summoned departments' liaisons (吹哨): they must report within the deadline.
+        summoned = WhistleSummons.objects.filter(whistle_id=event.data.get("whistle")).values("department_id")
+        return users.filter(staff_profile__role=Role.LIAISON, staff_profile__department_id__in=summoned)
+    if event.transition == "report_in":
+        # The coordinators of the center that blew the whistle hear that a department came.
+        center = Whistle.objects.filter(pk=event.data.get("whistle")).values("center_id")
+        return users.filter(staff_profile__role=Role.COORDINATOR, staff_profile__center_id__in=center)
     return users.none()
 
 

@@ -269,3 +269,32 @@ def party_may_evaluate(party, *, applicant_side: bool) -> bool:
     if party is None:
         return applicant_side
     return party.role == Party.Role.APPLICANT
+
+
+def may_blow_whistle(user, case: Case) -> bool:
+    """Return whether the user may blow the whistle on the case (吹哨) now.
+
+    A coordinator of the center holding it, while it is open and not in transit, and only if that
+    center has a level above to summon from.
+    """
+    return may_summon_for(user, case) and whistle_state_allows(case) and case.center.parent_id is not None
+
+
+def may_summon_for(user, case: Case) -> bool:
+    """Return whether the user acts for the case's whistles at all (its state aside): a coordinator holding it."""
+    return role_of(user) == Role.COORDINATOR and holds_case(user, case)
+
+
+def whistle_state_allows(case: Case) -> bool:
+    """Return whether the case's state allows a whistle: open and not in transit."""
+    return case.is_open and case.state not in IN_TRANSIT_STATES
+
+
+def may_report_summons(user, summons) -> bool:
+    """Return whether the user answers the summons (报到): a liaison of the summoned department, while it waits."""
+    department_id = _department_id(user)
+    return (
+        department_id is not None
+        and department_id == summons.department_id
+        and summons.status == summons.Status.WAITING
+    )

@@ -281,3 +281,33 @@ def received_today_tally(*, user, now: dt.datetime) -> dict[str, int]:
     )
     count = Case.objects.filter(created_by=user, created_at__gte=midnight, created_at__lte=now).count()
     return {"count": count, "overdue": 0, "due_soon": 0}
+
+
+# --- 吹哨待报到 ----------------------------------------------------------------------------------
+
+# A summons due within this is flagged as due soon (the menu's amber): an urgent call allows two hours.
+SUMMONS_DUE_SOON = dt.timedelta(hours=2)
+
+
+def department_summonses(*, department: Department) -> list:
+    """The summonses waiting for the department's 报到, the earliest deadline first (one query)."""
+    from .models import WhistleSummons
+
+    return list(
+        WhistleSummons.objects.filter(department=department, status=WhistleSummons.Status.WAITING)
+        .select_related("whistle__case", "whistle__center")
+        .order_by("respond_by", "id")
+    )
+
+
+def department_summons_tally(*, department: Department, now: dt.datetime) -> dict[str, int]:
+    """Count the summonses waiting for the department's 报到, and those overdue or due soon."""
+    from .models import WhistleSummons
+
+    return WhistleSummons.objects.filter(
+        department=department, status=WhistleSummons.Status.WAITING
+    ).aggregate(
+        count=Count("id"),
+        overdue=Count("id", filter=Q(respond_by__lt=now)),
+        due_soon=Count("id", filter=Q(respond_by__gte=now, respond_by__lt=now + SUMMONS_DUE_SOON)),
+    )

@@ -451,3 +451,58 @@ def intake_desk_for(user):
         return desks.get(pk=max(latest)[1])
     only = list(desks[:2])
     return only[0] if len(only) == 1 else None
+
+
+# --- 吹哨报到 ------------------------------------------------------------------------------------
+
+
+def summonable_departments(case: Case):
+    """Return the departments a whistle on ``case`` may summon: the active ones of the level above.
+
+    The level above is the parent of the center holding the case (a township's county, a
+    county's city); a center without a parent summons no one. The page, the API and
+    :func:`cases.services.whistle_blow` all ask this one function.
+    """
+    from departments.models import Department
+
+    parent_id = case.center.parent_id
+    if parent_id is None:
+        return Department.objects.none()
+    return Department.objects.filter(center_id=parent_id, is_active=True).order_by("order", "id")
+
+
+def case_whistles(case: Case) -> list:
+    """Return the case's whistles, latest first, each with its summonses and their departments (two queries)."""
+    from django.db.models import Prefetch
+
+    from .models import Whistle, WhistleSummons
+
+    return list(
+        Whistle.objects.filter(case=case)
+        .select_related("center", "blown_by")
+        .prefetch_related(
+            Prefetch(
+                "summonses",
+                queryset=WhistleSummons.objects.select_related("department", "reported_by").order_by(
+                    "department__order", "department_id"
+                ),
+            )
+        )
+        .order_by("-blown_at", "-id")
+    )
+
+
+def summonses_for(user, *, status: str | None = None):
+    """Return the summonses of the liaison's department (none for anyone else), earliest deadline first."""
+    from departments.models import Role
+    from departments.permissions import department_of, role_of
+
+    from .models import WhistleSummons
+
+    department = department_of(user) if role_of(user) == Role.LIAISON else None
+    if department is None:
+        return WhistleSummons.objects.none()
+    rows = WhistleSummons.objects.filter(department=department)
+    if status:
+        rows = rows.filter(status=status)
+    return rows.select_related("whistle__case", "whistle__center", "department").order_by("respond_by", "id")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import case_page, files, reception, work
+from .views import case_page, files, reception, whistles, work
 
 app_name = "cases"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("<str:code>/actions/<str:name>/", case_page.case_action, name="action"),
     path("<str:code>/assign/preview/", case_page.assign_preview, name="assign_preview"),
     path("<str:code>/records/", case_page.record_add, name="record_add"),
+    path("<str:code>/whistles/", whistles.whistle_blow, name="whistle_blow"),
+    path("<str:code>/summonses/<int:pk>/report/", whistles.summons_report, name="summons_report"),
     path("<str:code>/rejection-notice/", case_page.rejection_notice, name="rejection_notice"),
     path("<str:code>/mediation-agreement/", case_page.mediation_agreement, name="mediation_agreement"),
     path(

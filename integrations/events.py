@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 class WebhookEvent(models.TextChoices):
     CASE_CREATED = "case.created", _("案件受理")
     CASE_TRANSITION = "case.transition", _("案件流转")
+    CASE_WHISTLE = "case.whistle", _("吹哨")
+    CASE_REPORT_IN = "case.report_in", _("吹哨报到")
     ORDER_ISSUED = "supervision_order.issued", _("督办单下发")
     ORDER_RAISED = "supervision_order.raised", _("督办升级")
     ORDER_RESPONDED = "supervision_order.responded", _("督办单答复")

@@ -5,10 +5,14 @@ supervision (supervise, end supervision, reopen) ask these functions, and the se
 same ones, so a page and the API can never disagree.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 from cases.models import Case
-from cases.permissions import STAFF_ROLES, role_may_fire
+from cases.permissions import STAFF_ROLES, holds_case, role_may_fire
+from common.exceptions import ActionForbidden
 from departments.models import Role
 from departments.permissions import department_of, require_liaison_of, require_role, role_of
+from departments.scope import oversees
 
 from .models import Reason, SupervisionOrder
 
@@ -47,9 +51,11 @@ __all__ = [
     "may_make_callbacks",
     "may_reopen",
     "may_respond_to_order",
+    "may_verify_order",
     "may_verify_orders",
     "require_may_issue_order",
     "require_may_respond_to_order",
+    "require_may_verify_order",
     "sees_callback_phone",
 ]
 
@@ -70,14 +76,39 @@ def require_may_issue_order(user, reason: str) -> None:
 
 
 def may_verify_orders(user) -> bool:
-    """Return whether the user may verify (核查) or send back answers to orders."""
+    """Return whether the user's role may verify (核查) or send back answers to orders at all."""
     return role_of(user) in VERIFY_ROLES
 
 
+def may_verify_order(user, order: SupervisionOrder) -> bool:
+    """Return whether the user verifies (核查) or sends back answers to this order.
+
+    Leaders and coordinators of the supervising center (the one that issued it; before the
+    network, the case's) or of a center above it: an overdue 下派 is answered by the child
+    center and checked by its parent, never by the center that answered.
+    """
+    if role_of(user) not in VERIFY_ROLES:
+        return False
+    if order.issuing_center_id is not None:
+        return oversees(user, order.issuing_center)
+    return oversees(user, order.case.center)
+
+
+def require_may_verify_order(user, order: SupervisionOrder) -> None:
+    """Raise ActionForbidden unless the user verifies this order (see :func:`may_verify_order`)."""
+    require_role(user, *VERIFY_ROLES)
+    if not may_verify_order(user, order):
+        raise ActionForbidden(_("此督办单由督办中心核查。"))
+
+
 def may_respond_to_order(user, order: SupervisionOrder) -> bool:
-    """Return whether the user answers the order: a liaison of its department, a coordinator for the center's."""
+    """Return whether the user answers the order: a liaison of its department, a coordinator for the center's.
+
+    An order without a department concerns the center holding the case (its assessment, or a case
+    assigned down that it has not finished): that center's coordinators answer it.
+    """
     if order.department_id is None:
-        return role_of(user) in CENTER_ANSWER_ROLES
+        return role_of(user) in CENTER_ANSWER_ROLES and holds_case(user, order.case)
     if role_of(user) != Role.LIAISON:
         return False
     department = department_of(user)
@@ -88,6 +119,8 @@ def require_may_respond_to_order(user, order: SupervisionOrder) -> None:
     """Raise ActionForbidden unless the user answers the order (see :func:`may_respond_to_order`)."""
     if order.department_id is None:
         require_role(user, *CENTER_ANSWER_ROLES)
+        if not holds_case(user, order.case):
+            raise ActionForbidden(_("此督办单由案件所在综治中心的研判督办专员答复。"))
     else:
         require_liaison_of(user, order.department)
 

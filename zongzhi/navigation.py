@@ -49,7 +49,7 @@ MENU_QUEUES = {
     (Role.COORDINATOR, "cases:workbench"): ("workbench_new", ""),
     (Role.COORDINATOR, "supervision:order_list"): ("open_orders", "status=open"),
     (Role.COORDINATOR, "supervision:callbacks"): ("callbacks", "status=pending"),
-    (Role.LIAISON, "cases:department_desk"): ("desk", ""),
+    (Role.LIAISON, "cases:department_desk"): ("desk_and_summonses", ""),
     (Role.LIAISON, "supervision:orders_to_answer"): ("orders_to_answer", ""),
     (Role.LEADER, "supervision:order_list"): ("open_orders", "status=open"),
     (Role.LEADER, "supervision:callbacks"): ("callbacks", "status=pending"),

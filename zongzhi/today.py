@@ -48,6 +48,7 @@ def _workbench(key: str) -> QueueEntry:
 OPEN_ORDERS = QueueEntry(_("未办结督办"), "supervision:order_list", "status=open", "open_orders")
 CALLBACKS = QueueEntry(_("待回访"), "supervision:callbacks", "status=pending", "callbacks")
 DESK = QueueEntry(_("本单位待办案件"), "cases:department_desk", "", "desk")
+SUMMONSES = QueueEntry(_("吹哨待报到"), "cases:department_desk", "", "summonses")
 TO_ANSWER = QueueEntry(_("待答复督办"), "supervision:orders_to_answer", "", "orders_to_answer")
 RECEIVED_TODAY = QueueEntry(_("今日受理"), "cases:intake", "", "received_today")
 WORKBENCH = [_workbench(key) for key in queues.TO_DECIDE_QUEUES]
@@ -56,7 +57,7 @@ WORKBENCH = [_workbench(key) for key in queues.TO_DECIDE_QUEUES]
 TODAY_QUEUES = {
     Role.RECEPTION: [RECEIVED_TODAY],
     Role.COORDINATOR: [*WORKBENCH, OPEN_ORDERS, CALLBACKS],
-    Role.LIAISON: [DESK, TO_ANSWER],
+    Role.LIAISON: [DESK, SUMMONSES, TO_ANSWER],
     Role.LEADER: [OPEN_ORDERS, CALLBACKS],
     Role.ADMIN: WORKBENCH,
 }
@@ -116,6 +117,17 @@ class Today:
         if self.department is None:
             return dict(EMPTY)
         return queues.department_desk_tally(department=self.department, now=self.now)
+
+    @cached_property
+    def summonses(self):
+        if self.department is None:
+            return dict(EMPTY)
+        return queues.department_summons_tally(department=self.department, now=self.now)
+
+    @cached_property
+    def desk_and_summonses(self):
+        """The desk's menu badge: cases to act on and whistles to report to."""
+        return {key: self.desk[key] + self.summonses[key] for key in EMPTY}
 
     @cached_property
     def orders_to_answer(self):

@@ -6,7 +6,7 @@ the project's URL configuration may import (``cases`` never imports ``supervisio
 
 from django.urls import path
 
-from . import public, reveal, views
+from . import public, reveal, views, whistle_views
 from .transitions import TRANSITION_VIEWS
 
 urlpatterns = [
@@ -32,6 +32,13 @@ urlpatterns = [
         for name, view in TRANSITION_VIEWS.items()
         if name != "evaluate"
     ],
+    path(
+        "cases/<str:code>/whistles/", whistle_views.CaseWhistleListCreateApi.as_view(), name="case-whistles"
+    ),
+    path("summonses/", whistle_views.SummonsListApi.as_view(), name="summons-list"),
+    path(
+        "summonses/<int:summons_id>/report/", whistle_views.SummonsReportApi.as_view(), name="summons-report"
+    ),
     path("public/cases/<str:code>/", public.PublicCaseApi.as_view(), name="public-case"),
     path("public/cases/<str:code>/verify/", public.PublicVerifyApi.as_view(), name="public-case-verify"),
 ]

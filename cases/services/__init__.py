@@ -45,6 +45,7 @@ from .lifecycle import (
 )
 from .personal import REVEAL_REASONS, REVEALABLE_FIELDS, party_personal_reveal
 from .records import attachment_add, attachment_download_log, handling_record_add
+from .whistles import AlreadyReported, late_hours, summons_report, whistle_blow
 
 __all__ = [
     "ADMIN_EDITABLE_FIELDS",
@@ -54,6 +55,7 @@ __all__ = [
     "REVEALABLE_FIELDS",
     "REVEAL_REASONS",
     "AlreadyEvaluated",
+    "AlreadyReported",
     "EvaluationForbidden",
     "PartyData",
     "assignment_deadlines",
@@ -82,8 +84,11 @@ __all__ = [
     "cases_supervise_bulk",
     "default_center",
     "handling_record_add",
+    "late_hours",
     "next_case_number",
     "party_personal_reveal",
     "propose_colour",
     "stronger_colour",
+    "summons_report",
+    "whistle_blow",
 ]

@@ -50,6 +50,7 @@ from ..permissions import (
 )
 from ..queues import case_page
 from ..selectors import case_by_code, cases_visible_to
+from .whistles import whistle_panel
 
 STAFF = STAFF_ROLES
 
@@ -229,6 +230,7 @@ def _render_page(request, case_id: int, *, bound: dict | None = None, status: in
         "can_print_receipt": may_print_receipt(request.user),
         "is_agreement": case.result_kind == ResultKind.MEDIATION_AGREEMENT,
         "now": timezone.now(),
+        "whistle_panel": whistle_panel(request.user, case, bound=bound),
     }
     return render(request, "cases/case_page.html", context, status=status)
 

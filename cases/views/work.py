@@ -14,7 +14,13 @@ from ..forms import QueueFilterForm
 from ..models import Notification
 from ..permissions import STAFF_ROLES
 from ..presenters import case_rows
-from ..queues import QUEUES, coordinator_queue, coordinator_queue_counts, department_dashboard
+from ..queues import (
+    QUEUES,
+    coordinator_queue,
+    coordinator_queue_counts,
+    department_dashboard,
+    department_summonses,
+)
 
 PAGE_SIZE = 50
 ALL_STAFF = STAFF_ROLES
@@ -64,6 +70,7 @@ def department_desk(request):
     department = department_of(request.user)
     now = timezone.now()
     groups = department_dashboard(department=department, now=now)
+    summonses = department_summonses(department=department)
     sections = [
         ("to_accept", _("待签收"), groups.to_accept),
         ("returned", _("退回重办"), groups.returned),
@@ -82,6 +89,7 @@ def department_desk(request):
                 for k, label, cases in sections
             ],
             "cases": [c for _k, _l, cases in sections for c in cases],
+            "summonses": summonses,
             "desk_url": request.path,
             "accept_label": _("签收"),
             "return_label": _("退回"),

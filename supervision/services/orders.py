@@ -21,14 +21,13 @@ from common.exceptions import ConcurrentChange, InvalidTransition
 from common.when import day_text, deadline_text
 from departments.deadlines import deadline_for, legal_limit_for
 from departments.models import Department, Role, Stage
-from departments.permissions import require_role
 from departments.workdays import add_working_days
 from integrations.events import case_sequence_key
 from integrations.services import webhook_emit
 
 from .. import notify
 from ..models import Level, OrderSequence, Reason, SupervisionOrder, SupervisionOrderEvent
-from ..permissions import VERIFY_ROLES, require_may_issue_order, require_may_respond_to_order
+from ..permissions import require_may_issue_order, require_may_respond_to_order, require_may_verify_order
 from ..webhooks import (
     ORDER_ISSUED,
     ORDER_REJECTED,
@@ -340,6 +339,8 @@ def default_action(reason: str) -> str:
         Reason.PROBLEM_CASE: _(
             "问题工单（多次退回、审核退回或改派），挂牌督办：请牵头单位制定化解方案并答复。"
         ),
+        Reason.REFERRAL_OVERDUE: _("下派案件逾期未办结，请说明办理进展、延误原因和预计办结时间。"),
+        Reason.WHISTLE_LATE: _("未按时报到：请立即报到，并说明延误原因。"),
     }[reason]
 
 
@@ -400,8 +401,8 @@ def supervision_order_respond(*, order: SupervisionOrder, actor, response: str) 
 @transaction.atomic
 def supervision_order_verify(*, order: SupervisionOrder, actor, note: str = "") -> SupervisionOrder:
     """Accept the department's answer (核查办结); the last open order ends the case's supervision."""
-    require_role(actor, *VERIFY_ROLES)
     locked = _lock_order(order)
+    require_may_verify_order(actor, locked)
     _check_can(locked, "verify")
     now = timezone.now()
     from_status = locked.status
@@ -431,9 +432,9 @@ def supervision_order_verify(*, order: SupervisionOrder, actor, note: str = "") 
 @transaction.atomic
 def supervision_order_reject(*, order: SupervisionOrder, actor, reason: str) -> SupervisionOrder:
     """Send an answer back (退回重办): the department must answer again by a new deadline."""
-    require_role(actor, *VERIFY_ROLES)
-    reason = _required(reason, "reason", _("请填写退回理由。"))
     locked = _lock_order(order)
+    require_may_verify_order(actor, locked)
+    reason = _required(reason, "reason", _("请填写退回理由。"))
     _check_can(locked, "reject")
     now = timezone.now()
     from_status = locked.status

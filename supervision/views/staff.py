@@ -39,7 +39,7 @@ from ..permissions import (
     may_issue_order,
     may_reopen,
     may_respond_to_order,
-    may_verify_orders,
+    may_verify_order,
 )
 from ..services import (
     case_reopen_with_supervision,
@@ -127,7 +127,7 @@ def _render_detail(request, order: SupervisionOrder, *, status: int = 200, **for
         "case": order.case,
         "now": timezone.now(),
         "can_respond": may_respond_to_order(user, order) and order.status == OrderStatus.ISSUED,
-        "can_verify": may_verify_orders(user) and order.status == OrderStatus.RESPONDED,
+        "can_verify": may_verify_order(user, order) and order.status == OrderStatus.RESPONDED,
         "can_reopen": may_reopen(user, order.case)
         and order.is_open
         and order.case.state in (State.CLOSED, State.EVALUATED),

@@ -258,8 +258,9 @@ def test_department_desk_queries_do_not_grow(
     ):
         case.co_departments.add(department)
     client.force_login(liaison)
-    # 8, plus the menu's queue counts (2) and the start page's most urgent cases and orders (2).
-    with django_assert_num_queries(12):
+    # 8 and the waiting summonses (1), plus the menu's queue counts (3: cases, summonses, orders)
+    # and the start page's most urgent cases and orders (2).
+    with django_assert_num_queries(14):
         response = client.get(reverse("cases:department_desk"))
     assert len(response.context["cases"]) == n
 
@@ -270,8 +271,9 @@ def test_case_page_queries_are_bounded(
     case = assigned_case(new_case, coordinator, department)
     case = case_accept(case=case, actor=liaison)
     client.force_login(coordinator)
-    # 15, plus the menu's queue counts (3: workbench, open orders, callbacks).
-    with django_assert_num_queries(18):
+    # 15, the user's center (the scope rule) and the case's whistles (2), plus the menu's queue
+    # counts (3: workbench, open orders, callbacks).
+    with django_assert_num_queries(20):
         response = client.get(reverse("cases:detail", args=[case.code]))
     assert response.status_code == 200
 

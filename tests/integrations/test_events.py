@@ -67,6 +67,8 @@ def test_the_vocabulary_covers_order_answers_and_labels_every_name():
     assert {
         "case.created",
         "case.transition",
+        "case.whistle",
+        "case.report_in",
         "supervision_order.issued",
         "supervision_order.raised",
         "supervision_order.responded",

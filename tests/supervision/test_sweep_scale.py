@@ -23,8 +23,9 @@ PATTERNS = ("order", "red", "reminder", "problem", "raise", "assess")
 # With the SAVEPOINT and RELEASE of the sweep's transaction, and the cases' history (read, INSERT).
 # The assessment stage adds two: its own read of the cases not yet assigned, and the center's
 # coordinators (read once, only when a reminder or order concerns the center itself). The mail of
-# the notices is one outbox row (one INSERT in the sweep's transaction).
-SWEEP_QUERIES = 33
+# the notices is one outbox row (one INSERT in the sweep's transaction). The network of centers
+# adds two reads: the late summonses of whistles (吹哨报到) and the overdue 下派 referrals.
+SWEEP_QUERIES = 35
 
 
 def build(n: int, department, now) -> None:

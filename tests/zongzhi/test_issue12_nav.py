@@ -237,7 +237,11 @@ def panel_of(client, user, url_name):
 def test_the_liaisons_panel_counts_its_queues_and_lists_the_three_most_urgent(client, world, liaison):
     response, panel = panel_of(client, liaison, "cases:department_desk")
     queues = {str(q["label"]): (q["count"], q["colour"]) for q in panel["queues"]}
-    assert queues == {"本单位待办案件": (4, "overdue"), "待答复督办": (4, "overdue")}
+    assert queues == {
+        "本单位待办案件": (4, "overdue"),
+        "吹哨待报到": (0, "neutral"),
+        "待答复督办": (4, "overdue"),
+    }
     # Overdue first (the oldest deadline first), then the soonest; cut at three.
     orders, cases = world["orders"], world["cases"]
     assert [item.reference for item in panel["items"]] == [
@@ -268,7 +272,7 @@ def test_due_soon_is_amber_and_later_is_neutral(client, world, liaison):
     )
     _response, panel = panel_of(client, liaison, "cases:department_desk")
     queues = {str(q["label"]): q["colour"] for q in panel["queues"]}
-    assert queues == {"本单位待办案件": "due-soon", "待答复督办": "due-soon"}
+    assert queues == {"本单位待办案件": "due-soon", "吹哨待报到": "neutral", "待答复督办": "due-soon"}
     assert [item.colour for item in panel["items"]] == ["due-soon"] * 3
     SupervisionOrder.objects.filter(status=OrderStatus.ISSUED).update(respond_by=now + 9 * DAY)
     type(world["cases"]["handling"]).objects.filter(pk=world["cases"]["handling"].pk).update(
@@ -277,6 +281,7 @@ def test_due_soon_is_amber_and_later_is_neutral(client, world, liaison):
     _response, panel = panel_of(client, liaison, "cases:department_desk")
     assert {str(q["label"]): q["colour"] for q in panel["queues"]} == {
         "本单位待办案件": "neutral",
+        "吹哨待报到": "neutral",
         "待答复督办": "neutral",
     }
 
@@ -363,12 +368,12 @@ START_PAGE_QUERIES = {
     # The page's own queries, plus session, user and profile, the unread count, the center's name
     # (cached after the first request), the menu's queue counts and the panel's most urgent items.
     # Reception: 1 for its count of today's intake; leader: 2 counts + 1 for the most urgent orders;
-    # coordinator: 3 counts + 2 (cases, orders); liaison: 2 + 2; admin: 1 + 1.
+    # coordinator: 3 counts + 2 (cases, orders); liaison: 3 + 2 and its waiting summonses (1); admin: 1 + 1.
     # Reception also finds its own window (the latest intake's and visit's desk, the desks: 3);
     # the leader's dashboard reads the working-day calendar for its default period (1).
     Role.RECEPTION: ("cases:intake", 10),
     Role.COORDINATOR: ("cases:workbench", 14),
-    Role.LIAISON: ("cases:department_desk", 11),
+    Role.LIAISON: ("cases:department_desk", 13),
     Role.LEADER: ("supervision:reports_dashboard", 20),
     Role.ADMIN: ("admin:index", 10),
 }

@@ -64,6 +64,10 @@ class _Texts:
         self.accept_missed = _("签收期限（%(deadline)s）已过，请立即签收，并说明延误原因。")
         self.handle_missed = _("办结期限（%(deadline)s）已过，请说明办理进展、延误原因和预计办结时间。")
         self.red = _("红色预警案件逾期，挂牌督办。")
+        self.whistle_late = _("未按时报到：吹哨报到期限（%(deadline)s）已过，请立即报到，并说明延误原因。")
+        self.referral_overdue = _(
+            "下派案件办结期限（%(deadline)s）已过，请说明办理进展、延误原因和预计办结时间。"
+        )
         self.raised = _("督办单 %(number)s 逾期未答复，升级为挂牌督办，请立即答复。")
         self.problem = default_action(Reason.PROBLEM_CASE)
         self.supervise = _("%(level)s %(number)s：%(reason)s")
@@ -110,6 +114,10 @@ class _Sweep(ReadingMixin, WritingMixin):
             else:
                 orders.append(self._missed_deadline_order(due))
         orders += [self._problem_order(due) for due in self._problem_cases()]
+        # The network of centers: departments summoned by a whistle that did not report in time,
+        # and cases assigned down that the child center has not finished by the parent's deadline.
+        orders += [self._network_order(due, Reason.WHISTLE_LATE) for due in self._late_summonses()]
+        orders += [self._network_order(due, Reason.REFERRAL_OVERDUE) for due in self._overdue_referrals()]
 
         my_reminders = self._insert_reminders(reminders)
         my_orders = self._insert_orders(orders)
@@ -192,6 +200,19 @@ class _Sweep(ReadingMixin, WritingMixin):
             due, reason=due.order_reason, level=Level.LEADER, stage=Stage.RESPOND, deadline=due.deadline,
             action=self.texts.raised % {"number": due.order_number},
         )  # fmt: skip
+
+    def _network_order(self, due: _Due, reason: str) -> SupervisionOrder:
+        template = self.texts.whistle_late if reason == Reason.WHISTLE_LATE else self.texts.referral_overdue
+        order = self._order(
+            due,
+            reason=reason,
+            level=Level.ORDER,
+            stage=due.stage,
+            deadline=due.deadline,
+            action=template % {"deadline": _local(due.deadline)},
+        )
+        order.issuing_center_id = due.issuing_center_id
+        return order
 
     def _problem_order(self, due: _Due) -> SupervisionOrder:
         return self._order(

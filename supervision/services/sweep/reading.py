@@ -6,7 +6,18 @@ from dataclasses import dataclass
 from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce, NullIf
 
-from cases.models import WITH_DEPARTMENT_STATES, WORKING_STATES, Case, RiskColour, State
+from cases.models import (
+    OPEN_STATES,
+    WITH_DEPARTMENT_STATES,
+    WORKING_STATES,
+    Case,
+    Referral,
+    ReferralKind,
+    ReferralStatus,
+    RiskColour,
+    State,
+    WhistleSummons,
+)
 from departments.models import Stage
 
 from ...expressions import ShareOfTimePassed
@@ -19,6 +30,15 @@ STILL_HANDLED = WORKING_STATES
 OFF_RAMP = (State.REJECTED, State.WITHDRAWN, State.ESCALATED)
 # The center's own stage: assessing a case it has not yet assigned.
 NOT_YET_ASSIGNED = (State.RECEIVED, State.ASSESSING)
+
+
+def _colour(prefix: str):
+    """The case's colour; until it is assessed, the one proposed at intake, else blue."""
+    return Coalesce(
+        NullIf(F(f"{prefix}risk_colour"), Value("")),
+        NullIf(F(f"{prefix}proposed_colour"), Value("")),
+        Value(RiskColour.BLUE),
+    )
 
 
 @dataclass(frozen=True)
@@ -38,6 +58,7 @@ class _Due:
     order_level: str = ""
     order_reason: str = ""
     order_number: str = ""
+    issuing_center_id: int | None = None  # the center that supervises, when not the case's own
 
 
 class ReadingMixin:
@@ -154,3 +175,60 @@ class ReadingMixin:
             _Due(pk, center_id, department_id, "", None, None, colour, category, package_id)
             for pk, center_id, department_id, colour, category, package_id in rows
         ]
+
+    def _late_summonses(self) -> list[_Due]:
+        """Summonses past their deadline still waiting for 报到, with no order yet (one query).
+
+        The order goes to the summoned department; the center that blew the whistle supervises.
+        A department that reported late before the sweep came by gets no order (it is counted).
+        """
+        ordered = SupervisionOrder.objects.filter(
+            case_id=OuterRef("whistle__case_id"),
+            department_id=OuterRef("department_id"),
+            stage=Stage.WHISTLE,
+            deadline=OuterRef("respond_by"),
+        )
+        rows = (
+            WhistleSummons.objects.filter(
+                status=WhistleSummons.Status.WAITING,
+                respond_by__lte=self.now,
+                whistle__case__state__in=OPEN_STATES,
+            )
+            .filter(~Exists(ordered))
+            .annotate(colour=_colour("whistle__case__"))
+            .order_by("pk")
+            .values_list(
+                "whistle__case_id", "whistle__case__center_id", "department_id", "respond_by",
+                "colour", "whistle__case__category", "whistle__case__package_id",
+                "whistle__center_id",
+            )
+        )  # fmt: skip
+        return [
+            _Due(case_id, center_id, department_id, Stage.WHISTLE, None, deadline, colour, category, package_id,
+                 issuing_center_id=issuing_center_id)
+            for case_id, center_id, department_id, deadline, colour, category, package_id, issuing_center_id in rows
+        ]  # fmt: skip
+
+    def _overdue_referrals(self) -> list[_Due]:
+        """Cases assigned down (下派) and still worked by the child center past their deadline, with no order (one query).
+
+        The order concerns the child center holding the case (no department); the parent supervises.
+        """
+        ordered = SupervisionOrder.objects.filter(
+            case_id=OuterRef("case_id"), stage=Stage.REFERRAL, deadline=OuterRef("due_by"), level=Level.ORDER
+        )
+        rows = (
+            Referral.objects.filter(kind=ReferralKind.DOWN, status=ReferralStatus.ACTIVE, due_by__lte=self.now)
+            .filter(~Exists(ordered))
+            .annotate(colour=_colour("case__"))
+            .order_by("pk")
+            .values_list(
+                "case_id", "case__center_id", "due_by", "colour", "case__category", "case__package_id",
+                "from_center_id",
+            )
+        )  # fmt: skip
+        return [
+            _Due(case_id, center_id, None, Stage.REFERRAL, None, deadline, colour, category, package_id,
+                 issuing_center_id=issuing_center_id)
+            for case_id, center_id, deadline, colour, category, package_id, issuing_center_id in rows
+        ]  # fmt: skip

@@ -13,7 +13,7 @@ from common.when import deadline_text, moment_text
 from departments.models import Stage
 
 from ... import notify
-from ...models import Level, OrderStatus, Reminder, SupervisionOrder, SupervisionOrderEvent
+from ...models import Level, OrderStatus, Reason, Reminder, SupervisionOrder, SupervisionOrderEvent
 from ...webhooks import payload
 from ..orders import allocate_order_numbers
 
@@ -126,9 +126,11 @@ class WritingMixin:
     def _supervise(self, orders: list[dict]) -> list[int]:
         """Cases still in assigned or handling go under supervision (set-based).
 
-        An order on the center's own duty (no department) supervises no department's handling.
+        An order on the center's own duty (no department) supervises no department's handling, nor
+        does an order on a department summoned by a whistle (吹哨) that reported late.
         """
-        orders = [o for o in orders if o["department_id"] is not None]
+        # A summoned department's late 报到 does not put the lead department's handling under supervision.
+        orders = [o for o in orders if o["department_id"] is not None and o["reason"] != Reason.WHISTLE_LATE]
         if not orders:
             return []
         texts, reasons = self.texts, defaultdict(list)
