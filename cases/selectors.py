@@ -459,16 +459,23 @@ def intake_desk_for(user):
 def summonable_departments(case: Case):
     """Return the departments a whistle on ``case`` may summon: the active ones of the level above.
 
-    The level above is the parent of the center holding the case (a township's county, a
-    county's city); a center without a parent summons no one. The page, the API and
-    :func:`cases.services.whistle_blow` all ask this one function.
+    The level above a township is its county: a township summons its parent's departments. A
+    county (or higher) center holding a case summons the functional departments with the powers a
+    township lacks: its own, and its parent's (a county's city). Never a township's own or a
+    sibling's departments. The page, the API and :func:`cases.services.whistle_blow` all ask this
+    one function.
     """
-    from departments.models import Department
+    from django.db.models import Q
 
-    parent_id = case.center.parent_id
-    if parent_id is None:
-        return Department.objects.none()
-    return Department.objects.filter(center_id=parent_id, is_active=True).order_by("order", "id")
+    from departments.models import Department, Level
+
+    center = case.center
+    condition = Q(pk__in=[])
+    if center.parent_id is not None:
+        condition |= Q(center_id=center.parent_id)
+    if center.level != Level.TOWNSHIP:
+        condition |= Q(center_id=center.pk)
+    return Department.objects.filter(condition, is_active=True).order_by("-center__path", "order", "id")
 
 
 def case_whistles(case: Case) -> list:

@@ -37,9 +37,12 @@ def blow(net, case, *departments, urgency="urgent", actor=None):
 def test_summonable_departments_are_the_active_ones_of_the_level_above(network):
     DepartmentFactory(center=network.county, slug="gone", is_active=False)
     case = network.case(handling=False)
+    # A township summons its county's departments, never its own (司法所) or a sibling's.
     assert list(summonable_departments(case)) == [network.housing, network.police]
+    # A county holding a case (taken on from a township) summons its own functional departments,
+    # and its city's when it has one: the test county has no parent.
     county_case = network.case(handling=False, center=network.county)
-    assert list(summonable_departments(county_case)) == []  # the test county has no parent
+    assert list(summonable_departments(county_case)) == [network.housing, network.police]
 
 
 def test_township_blows_the_whistle_and_the_summoned_liaisons_hear(
