@@ -9,6 +9,7 @@ from collections import defaultdict
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
+from django.db.models import F
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ from cases.models import (
     Visit,
 )
 from common.validators import validate_id_number, validate_phone
+from demo.driving import demo_case_count
 from demo.planning import plan_cases
 from departments.models import (
     Center,
@@ -50,6 +52,13 @@ SERVICE_SLUGS = {
 }  # fmt: skip
 
 
+def _travel_seeded() -> bool:
+    import cases.services
+    from demo.management.commands.seed_demo import TRAVEL_SERVICES
+
+    return all(hasattr(cases.services, name) for name in TRAVEL_SERVICES)
+
+
 def seed(**options) -> str:
     out = io.StringIO()
     call_command("seed_demo", stdout=out, **options)
@@ -68,7 +77,8 @@ def test_organisation_users_and_duty_board():
     county = Center.objects.get(code="420923")
     assert county.name == "江北县综治中心"
     subcenters = list(county.children.all())
-    assert len(subcenters) == 2 and all(c.county == county for c in subcenters)
+    assert [c.code for c in subcenters] == ["420923101", "420923102", "420923103"]
+    assert all(c.county == county for c in subcenters)
 
     residents = Department.objects.filter(slug__in=RESIDENT_SLUGS).order_by("order")
     assert [d.slug for d in residents] == RESIDENT_SLUGS
@@ -76,10 +86,12 @@ def test_organisation_users_and_duty_board():
     assert residents.get(slug="hrss").name == "县人力资源和社会保障局"
     assert all(d.center == county and d.short_name for d in residents)
     assert Department.objects.filter(kind=Department.Kind.MEDIATION).exists()
-    for department in Department.objects.all():
+    # The main county's hall has a desk per department; the other centers' departments have none.
+    for department in Department.objects.filter(center=county):
         assert department.desks.count() == 1, department.slug
+    assert not Desk.objects.exclude(department__center=county).exists()
     assert sorted(Desk.objects.values_list("number", flat=True)) == list(
-        range(1, Department.objects.count() + 1)
+        range(1, Department.objects.filter(center=county).count() + 1)
     )
 
     assert set(Service.objects.values_list("slug", flat=True)) == SERVICE_SLUGS
@@ -136,14 +148,29 @@ def test_full_demo_covers_every_state_colour_and_department():
     assert cases.count() >= 300
     assert "320" in output
 
-    assert set(cases.values_list("state", flat=True)) == set(State.values)
+    # Every state; "transferring" once the travelling cases are seeded (demo.travel, when the
+    # services exist): the generator's cases stay where they came in.
+    travelling = {State.TRANSFERRING} if _travel_seeded() else set()
+    assert set(cases.values_list("state", flat=True)) >= set(State.values) - {State.TRANSFERRING} | travelling
     assert set(cases.exclude(risk_colour="").values_list("risk_colour", flat=True)) == set(RiskColour.values)
     assert set(cases.values_list("category", flat=True)) == set(Category.values)
     assert set(cases.values_list("source", flat=True)) == set(Source.values)
     leads = set(cases.exclude(lead_department=None).values_list("lead_department__slug", flat=True))
     assert leads >= set(RESIDENT_SLUGS)
     assert cases.filter(co_departments__isnull=False).exists()
-    assert cases.filter(center__parent__isnull=False).exists()  # some came in at a township sub-center
+    # Every township and the second county took cases in, with their own staff and departments.
+    for center in Center.objects.exclude(level__in=["city", "province"]):
+        taken_in = cases.filter(intake_center=center)
+        assert taken_in.exists(), center.slug
+        if center.level == "township":
+            assert (
+                not taken_in.filter(lead_department__isnull=False)
+                .exclude(lead_department__center=center)
+                .exists()
+            )
+            assert taken_in.filter(place__township=center).exists(), center.slug
+    assert cases.filter(center__code="420923", place__isnull=False).exists()  # where it happened
+    assert not cases.exclude(place=None).exclude(place__township__path__startswith=F("center__path")).exists()
     assert cases.filter(package__isnull=False).exists()
     assert cases.filter(is_problem=True).exists()
     assert cases.filter(events__transition="visit").exists()  # a return visit stays on its case
@@ -213,9 +240,17 @@ def test_second_run_adds_nothing_and_a_larger_target_tops_up():
     assert counts() == before
     assert "跳过" in output
 
-    seed(cases=before["Case"] + 5)
+    # --cases is the main county's; the townships (1 in 40) and the second county (1 in 10) get a share.
+    county = Center.objects.get(code="420923")
+    target = demo_case_count(county) + 5
+    seed(cases=target)
     after = counts()
-    assert after["Case"] == before["Case"] + 5
+    assert demo_case_count(county) == target
+    shares = {c.slug: demo_case_count(c) for c in Center.objects.filter(level="township")}
+    assert shares == dict.fromkeys(shares, target // 40) and demo_case_count(
+        Center.objects.get(slug="nanhu")
+    ) == max(target // 10, 15 // 10)
+    assert after["Case"] == before["Case"] + 5 + sum(shares.values()) + target // 10 - 15 // 10
     unchanged = (
         "Center",
         "Department",
