@@ -34,6 +34,7 @@ from departments.models import (
     Department,
     Desk,
     DutyAssignment,
+    Place,
     Role,
     Service,
     ServicePackage,
@@ -279,3 +280,106 @@ def test_plans_are_reproducible():
 
     assert titles(20261127) == titles(20261127)
     assert titles(20261127) != titles(1)
+
+
+def test_the_network_of_centers_with_staff_at_every_level_and_places():
+    output = seed(cases=0)
+
+    city = Center.objects.get(code="420900")
+    assert (city.slug, city.level, city.parent) == ("city", "city", None)
+    counties = list(city.children.order_by("code"))
+    assert [(c.code, c.level) for c in counties] == [("420902", "county"), ("420923", "county")]
+    main = Center.objects.get(code="420923")
+    assert main.parent == city and main.path == "420900/420923/"
+    for county in counties:
+        townships = list(county.children.all())
+        assert 2 <= len(townships) <= 3, county.slug
+        for township in townships:
+            assert township.level == "township" and len(township.code) == 9
+            assert township.code.startswith(county.code) and township.path == f"{county.path}{township.code}/"
+            assert township.code_center == county
+    assert {t.slug: t.code for t in main.children.all()} == {
+        "baihe": "420923101",
+        "qingshi": "420923102",
+        "liuhe": "420923103",
+    }
+    for center in Center.objects.all():
+        assert len(center.code) == (9 if center.level == "township" else 6), center.slug
+        center.full_clean()  # levels, parents and code prefixes as the model wants them
+
+    # Staff of every role at every center: the main county's keep their names, the others'
+    # are <center-slug>-<role>; every department has a liaison <center-slug>-liaison-<department-slug>.
+    User = get_user_model()
+    for center in Center.objects.all():
+        profiles = StaffProfile.objects.filter(center=center).select_related("user", "department")
+        assert {p.role for p in profiles} == set(Role.values), center.slug
+        for profile in profiles:
+            username = profile.user.username
+            if center == main:
+                continue
+            if profile.role == Role.LIAISON:
+                assert profile.department.center == center
+                assert username == f"{center.slug}-liaison-{profile.department.slug}"
+            else:
+                assert username == f"{center.slug}-{profile.role}"
+            assert username in output and profile.display_name
+        for department in Department.objects.filter(center=center):
+            assert StaffProfile.objects.filter(department=department, role=Role.LIAISON).exists(), (
+                department.slug
+            )
+    for username in (
+        "city-leader",
+        "city-coordinator",
+        "baihe-reception",
+        "baihe-coordinator",
+        "nanhu-leader",
+    ):
+        user = authenticate(
+            RequestFactory().post("/accounts/login/"), username=username, password="zongzhi-demo"
+        )
+        assert user is not None, username
+    assert not User.objects.get(username="baihe-admin").is_superuser
+    assert (
+        User.objects.get(username="city-liaison-city-court").staff_profile.department.name == "市中级人民法院"
+    )
+    assert Department.objects.get(slug="baihe-sifasuo").name == "白鹤镇司法所"
+    assert "江汉市综治中心" in output and "白鹤镇综治中心" in output
+
+    # Villages and communities (12 digits under their township) and grids under them.
+    for township in Center.objects.filter(level="township"):
+        places = list(Place.objects.filter(township=township))
+        assert sum(p.kind != "grid" for p in places) >= 3 and sum(p.kind == "grid" for p in places) >= 2
+        for place in places:
+            place.full_clean()
+            assert place.code.startswith(township.code)
+            if place.kind == "grid":
+                assert place.parent.township == township and place.code.startswith(place.parent.code)
+            else:
+                assert len(place.code) == 12 and place.code.isdigit()
+    assert set(
+        Place.objects.filter(township__slug="baihe", kind="village").values_list("name", flat=True)
+    ) == {
+        "白鹤村",
+        "王家湾村",
+        "枫树村",
+    }
+
+    before = counts() | {"Place": Place.objects.count()}
+    seed(cases=0)
+    assert counts() | {"Place": Place.objects.count()} == before
+
+
+def test_an_older_demo_database_is_brought_up_to_date():
+    """Before the network, the townships were 420991 and 420992 under a parentless county."""
+    county = Center.objects.create(code="420923", name="江北县综治中心", slug="420923")
+    old = [
+        Center.objects.create(code=code, name=name, slug=code, level="township", parent=county)
+        for code, name in (("420991", "白鹤镇综治中心"), ("420992", "青石镇综治中心"))
+    ]
+    seed(cases=0)
+    for center, (code, slug) in zip(old, (("420923101", "baihe"), ("420923102", "qingshi")), strict=True):
+        center.refresh_from_db()
+        assert (center.code, center.slug, center.path) == (code, slug, f"420900/420923/{code}/")
+    county.refresh_from_db()
+    assert (county.slug, county.parent.code, county.level) == ("jiangbei", "420900", "county")
+    assert Center.objects.filter(level="township").count() == 5
