@@ -199,6 +199,17 @@ class Command(BaseCommand):
                 f"{sum(by_state.values())} 件案件（{states}）。用时 {seconds:.1f} 秒。"
             )
         )
+        city = county.parent
+        if city is not None:
+            held = dict(
+                Case.objects.filter(center__path__startswith=city.path)
+                .values_list("center__name")
+                .annotate(n=Count("id"))
+                .values_list("center__name", "n")
+            )
+            total = sum(held.values())
+            each = "，".join(f"{name} {n}" for name, n in sorted(held.items(), key=lambda item: -item[1]))
+            self.stdout.write(f"{city.name}（{city.code}）全市共 {total} 件案件，按承办中心：{each}。")
 
     def _logins(self, network: net.Network) -> None:
         """Print every demo log-in: a table per center (center — role — username), highest first."""
@@ -215,11 +226,17 @@ class Command(BaseCommand):
                 continue  # someone's own account at the main county, not the demo's
             by_center.setdefault(profile.center, []).append(profile)
         order = {role: i for i, role in enumerate([*net.CENTER_ROLES, Role.LIAISON])}
-        for center, rows in by_center.items():
+
+        def tree_order(center: Center) -> tuple:
+            # The city, then the main county and its townships, then the rest, each by path.
+            return (center.level != "city", not center.is_within(network.county), center.path)
+
+        for center in sorted(by_center, key=tree_order):
             self.stdout.write(f"\n  {center.name}（{center.get_level_display()}，{center.code}）")
-            for profile in sorted(rows, key=lambda p: (order.get(p.role, 9), p.department_id or 0, p.pk)):
+            rows = sorted(by_center[center], key=lambda p: (order.get(p.role, 9), p.department_id or 0, p.pk))
+            for profile in rows:
                 where = f" · {profile.department.name}" if profile.department else ""
-                self.stdout.write(f"    {profile.get_role_display():<8} {profile.user.username:<32}{where}")
+                self.stdout.write(f"    {profile.user.username:<36}{profile.get_role_display()}{where}")
 
 
 # The travel services of issue 13: seed_demo adds the travelling cases once they all exist.
