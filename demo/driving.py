@@ -258,6 +258,7 @@ def generate_cases(
     departments: dict[str, Department] | None = None,
     towns: dict[str, tuple[str, ...]] | None = None,
     places: dict[tuple[str, str], Place] | None = None,
+    county_name: str = "",
 ) -> list[Case]:
     """Create ``count`` demo cases through the lifecycle services, dated over recent months.
 
@@ -283,6 +284,7 @@ def generate_cases(
         short_names={slug: d.short_name for slug, d in driver.departments.items()},
         max_age_days=max_age_days(now),
         towns=towns,
+        county=county_name,
     )
     driven_cases = [driver.play(plan) for plan in plans]
     _date_back(driven_cases)

@@ -173,6 +173,12 @@ def seed_network_centers(county: Center) -> tuple[Center, Center, dict[str, Cent
     return city, second, townships
 
 
+def county_name_of(center: Center, network: "Network") -> str:
+    """Return the name of the county ``center`` is (or lies in), as the demo's matters write it."""
+    county = center.parent if center.level == Level.TOWNSHIP else center
+    return c.COUNTY if county == network.county else county.name.removesuffix("综治中心")
+
+
 def town_of(township: Center) -> str:
     return township.name.removesuffix("综治中心")
 

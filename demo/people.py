@@ -31,9 +31,12 @@ def id_number(rng: random.Random, gender: str) -> str:
 
 
 def facts_for(
-    rng: random.Random, template: c.Template, towns: dict[str, tuple[str, ...]] | None = None
+    rng: random.Random,
+    template: c.Template,
+    towns: dict[str, tuple[str, ...]] | None = None,
+    county: str = "",
 ) -> dict:
-    """Return the made-up facts of one matter; ``towns`` (town → villages) is where it may happen."""
+    """Return the made-up facts of one matter; ``towns`` (town → villages) of ``county`` is where it may happen."""
     towns = towns or c.TOWNS
     genders = template.genders or rng.choice("mf") + rng.choice("mf")
     town = rng.choice(list(towns))
@@ -52,7 +55,7 @@ def facts_for(
         "street": rng.choice(c.STREETS),
         "no": rng.randint(1, 260),
         "project": rng.choice(c.PROJECTS),
-        "company": f"{c.COUNTY}{brand}{rng.choice(c.COMPANY_KINDS)}",
+        "company": f"{county or c.COUNTY}{brand}{rng.choice(c.COMPANY_KINDS)}",
         "property_co": rng.choice(c.PROPERTY_COMPANIES),
         "developer": rng.choice(c.DEVELOPERS),
         "hospital": rng.choice(c.HOSPITALS),

@@ -311,6 +311,7 @@ def seed_network_cases(network: net.Network, cases: int) -> int:
                 towns=towns,
                 places=_places_by_village(network, site.center),
                 seed=SEED + zlib.crc32(slug.encode()) % 10_000,
+                county_name=net.county_name_of(site.center, network),
             )
         )
     return made
