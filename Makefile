@@ -46,6 +46,7 @@ setup: system-deps $(STAMP)
 run: setup
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py seed_demo
+	@echo "Log in at http://$(HOST):$(PORT)/ as any user above: one table per center of the network (README: The network of centers)."
 	@echo "QR codes on receipts point at $${PUBLIC_BASE_URL:-the PUBLIC_BASE_URL in .env}"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from common.validators import validate_id_number, validate_phone
-from departments.models import Department, Desk, Service, ServicePackage
+from departments.models import Department, Desk, Place, Service, ServicePackage
+from departments.places import places_under
 
 from .attachments import max_files, validate_upload
 from .models import Category, HandlingRecord, Party, RedirectTarget, ResultKind, RiskColour, Source
@@ -52,6 +53,7 @@ class IntakeForm(forms.Form):
         "category",
         "source",
         "location",
+        "place",
         "description",
         "requested_services",
         "is_collective",
@@ -71,6 +73,13 @@ class IntakeForm(forms.Form):
         label=_("来源"), choices=Source.choices, initial=Source.WALK_IN, required=False
     )
     location = forms.CharField(label=_("发生地点"), max_length=200, required=False)
+    place = forms.TypedChoiceField(
+        label=_("村（社区）/网格"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("事项发生在本中心辖区内哪个村（社区）或网格，用于统计。"),
+    )
     description = forms.CharField(
         label=_("事项描述"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
@@ -101,14 +110,24 @@ class IntakeForm(forms.Form):
         label=_("附件"), required=False, help_text=_("PDF、图片、Word、Excel，单个不超过 10 MB。")
     )
 
-    def __init__(self, *args, desk=None, **kwargs):
+    def __init__(self, *args, desk=None, center=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self._center, self._places = center, None
+        # Loaded when the select is drawn or a place is chosen: a submission without one asks nothing.
+        self.fields["place"].choices = lambda: place_choices(self.places.values())
         if not self.is_bound:
             self.initial.setdefault("intake_key", uuid.uuid4().hex)
             if desk is not None:
                 self.initial.setdefault("desk", desk.pk)
         for name in ("title", "category", "source", "description"):
             self.fields[name].widget.attrs["required"] = True  # required for a new case (see clean)
+
+    @property
+    def places(self) -> dict[int, Place]:
+        """The places the user may name (their center's townships'), by id."""
+        if self._places is None:
+            self._places = {p.pk: p for p in places_under(self._center)}
+        return self._places
 
     @property
     def is_visit(self) -> bool:
@@ -127,6 +146,22 @@ class IntakeForm(forms.Form):
             if not data.get(name) and name not in self.errors:
                 self.add_error(name, _("这是必填项。"))
         return data
+
+    def clean_place(self) -> Place | None:
+        """Return the chosen place: one of the choices, so under the user's center (the service checks again)."""
+        pk = self.cleaned_data.get("place")
+        return self.places.get(pk) if pk is not None else None
+
+
+def place_choices(places) -> list:
+    """Return the choices of a place select: grouped by township when there are several."""
+    groups: dict[str, list] = {}
+    for place in places:
+        groups.setdefault(place.township.name.removesuffix("综治中心"), []).append((place.pk, str(place)))
+    choices: list = [("", _("（不选）"))]
+    if len(groups) == 1:
+        return choices + next(iter(groups.values()))
+    return choices + list(groups.items())
 
 
 class PartyForm(forms.Form):

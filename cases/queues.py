@@ -174,7 +174,15 @@ def case_page(*, case_id: int) -> Case:
     from .models import Attachment, Evaluation, HandlingRecord, Party, Visit
 
     return (
-        Case.objects.select_related("center", "desk__department", "lead_department", "package", "created_by")
+        Case.objects.select_related(
+            "center",
+            "desk__department",
+            "lead_department",
+            "package",
+            "created_by",
+            "place__parent",
+            "place__township",
+        )
         .prefetch_related(
             Prefetch("parties", queryset=Party.objects.order_by("order", "id")),
             "co_departments",

@@ -12,13 +12,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from cases import services as s
 from cases.models import Case, CaseEvent, Evaluation, HandlingRecord, Visit
 from departments.deadlines import deadline_for
-from departments.models import Center, Department, Service, ServicePackage, Stage
+from departments.models import Center, Department, Place, Service, ServicePackage, Stage
 
 from .content import INSTRUCTIONS
 from .planning import Plan, plan_cases
@@ -34,7 +34,7 @@ class DemoStaff:
     reception: object
     coordinator: object
     leader: object
-    liaisons: dict[str, object]  # department slug → user
+    liaisons: dict[str, object]  # department slug (or the kind of matter it leads) → user
 
 
 @dataclass
@@ -50,14 +50,23 @@ class _Driven:
 
 
 class _Driver:
-    def __init__(self, *, county: Center, subcenters: dict[str, Center], staff: DemoStaff):
+    def __init__(
+        self,
+        *,
+        county: Center,
+        subcenters: dict[str, Center],
+        staff: DemoStaff,
+        departments: dict[str, Department] | None = None,
+        places: dict[tuple[str, str], Place] | None = None,
+    ):
         self.county, self.subcenters, self.staff = county, subcenters, staff
-        self.departments = {
-            d.slug: d
-            for d in Department.objects.filter(slug__in=staff.liaisons, is_active=True).prefetch_related(
-                "desks"
-            )
-        }
+        self.places = places or {}
+        if departments is None:
+            departments = {
+                d.slug: d for d in Department.objects.filter(slug__in=staff.liaisons, is_active=True)
+            }
+        prefetch_related_objects(list(departments.values()), "desks")
+        self.departments = departments
         self.packages = {p.slug: p for p in ServicePackage.objects.prefetch_related("services")}
         self.services = {sv.slug: sv for sv in Service.objects.all()}
 
@@ -68,6 +77,9 @@ class _Driver:
         if plan.source == "walk_in" and center == self.county:
             desk = next(iter(self.departments[plan.lead].desks.all()), None)
         creator = staff.reception if plan.source in ("walk_in", "hotline") else staff.coordinator
+        place = None
+        if "{town}" in template.where or "{village}" in template.where:
+            place = self.places.get((plan.facts["town"], plan.facts["village"]))
         case = s.case_create(
             actor=creator,
             title=plan.title,
@@ -77,6 +89,7 @@ class _Driver:
             parties=plan.parties,
             location=plan.location,
             center=center,
+            place=place,
             desk=desk,
             requested_services=[self.services[slug] for slug in template.services if slug in self.services],
             proposed_colour=plan.proposed_colour,
@@ -219,9 +232,11 @@ def _date_back(driven_cases: list[_Driven]) -> None:
     )
 
 
-def demo_case_count(county: Center) -> int:
-    """Return how many cases the county center and its township sub-centers hold."""
-    return Case.objects.filter(Q(center=county) | Q(center__parent=county)).count()
+def demo_case_count(center: Center) -> int:
+    """Return how many demo cases came in at ``center`` (not the travelling cases of demo.travel)."""
+    from .travel import KEY as TRAVEL_KEY
+
+    return Case.objects.filter(intake_center=center).exclude(intake_key__startswith=TRAVEL_KEY).count()
 
 
 def max_age_days(now: dt.datetime, *, days: int = 120) -> float:
@@ -240,13 +255,25 @@ def generate_cases(
     subcenters: dict[str, Center] | None = None,
     seed: int = SEED,
     now: dt.datetime | None = None,
+    departments: dict[str, Department] | None = None,
+    towns: dict[str, tuple[str, ...]] | None = None,
+    places: dict[tuple[str, str], Place] | None = None,
+    county_name: str = "",
 ) -> list[Case]:
     """Create ``count`` demo cases through the lifecycle services, dated over recent months.
 
-    ``subcenters`` maps a town to its township sub-center, where some of its cases come in.
+    ``county`` is the center taking them in (any center: a township's cases come in there).
+    ``subcenters`` maps a town to a township center where some of its cases come in (acted on by
+    ``staff`` all the same). ``departments`` maps the kind of department the matters name as lead
+    (``justice``, ``police``…, see demo.matters) to the center's own department, and
+    ``staff.liaisons`` uses the same keys; by default the keys are the departments' slugs.
+    ``towns`` (town → villages) is where matters happen; ``places`` ((town, village) → Place)
+    gives a case its place.
     """
     now = now or timezone.now()
-    driver = _Driver(county=county, subcenters=subcenters or {}, staff=staff)
+    driver = _Driver(
+        county=county, subcenters=subcenters or {}, staff=staff, departments=departments, places=places
+    )
     departments = list(driver.departments)
     plans = plan_cases(
         count,
@@ -256,6 +283,8 @@ def generate_cases(
         departments=departments,
         short_names={slug: d.short_name for slug, d in driver.departments.items()},
         max_age_days=max_age_days(now),
+        towns=towns,
+        county=county_name,
     )
     driven_cases = [driver.play(plan) for plan in plans]
     _date_back(driven_cases)

@@ -30,9 +30,16 @@ def id_number(rng: random.Random, gender: str) -> str:
     return body + id_number_check_character(body)
 
 
-def facts_for(rng: random.Random, template: c.Template) -> dict:
+def facts_for(
+    rng: random.Random,
+    template: c.Template,
+    towns: dict[str, tuple[str, ...]] | None = None,
+    county: str = "",
+) -> dict:
+    """Return the made-up facts of one matter; ``towns`` (town → villages) of ``county`` is where it may happen."""
+    towns = towns or c.TOWNS
     genders = template.genders or rng.choice("mf") + rng.choice("mf")
-    town = rng.choice(list(c.TOWNS))
+    town = rng.choice(list(towns))
     brand = rng.choice(c.BRANDS)
     facts = {
         "a_gender": genders[0],
@@ -40,7 +47,7 @@ def facts_for(rng: random.Random, template: c.Template) -> dict:
         "a": person_name(rng, genders[0]),
         "r": person_name(rng, genders[1]),
         "town": town,
-        "village": rng.choice(c.TOWNS[town]),
+        "village": rng.choice(towns[town]),
         "group": f"{rng.randint(1, 9)}组",
         "community": rng.choice(c.COMMUNITIES),
         "compound": rng.choice(c.COMPOUNDS),
@@ -48,7 +55,7 @@ def facts_for(rng: random.Random, template: c.Template) -> dict:
         "street": rng.choice(c.STREETS),
         "no": rng.randint(1, 260),
         "project": rng.choice(c.PROJECTS),
-        "company": f"{c.COUNTY}{brand}{rng.choice(c.COMPANY_KINDS)}",
+        "company": f"{county or c.COUNTY}{brand}{rng.choice(c.COMPANY_KINDS)}",
         "property_co": rng.choice(c.PROPERTY_COMPANIES),
         "developer": rng.choice(c.DEVELOPERS),
         "hospital": rng.choice(c.HOSPITALS),

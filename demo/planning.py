@@ -319,9 +319,15 @@ def plan_cases(
     departments: list[str],
     short_names: dict[str, str],
     max_age_days: float = 120,
+    towns: dict[str, tuple[str, ...]] | None = None,
+    county: str = "",
 ) -> list[Plan]:
-    """Return ``count`` plans in intake order, covering every state, colour, source and department."""
-    states = list(State)[:count]
+    """Return ``count`` plans in intake order, covering every state, colour, source and department.
+
+    ``towns`` (town → villages) is where the matters happen: by default anywhere in the demo
+    county; ``county`` names the county the local companies are registered in.
+    """
+    states = list(STATE_WEIGHTS)[:count]
     states += rng.choices(list(STATE_WEIGHTS), list(STATE_WEIGHTS.values()), k=count - len(states))
     rng.shuffle(states)
     leads = departments[:]
@@ -344,7 +350,7 @@ def plan_cases(
         else:
             colour = rng.choices(COLOURS, template.colours)[0]
         assigned_so_far += reaches_assignment
-        facts = facts_for(rng, template)
+        facts = facts_for(rng, template, towns, county)
         if index < len(Source.values):
             source = Source.values[index]
         else:

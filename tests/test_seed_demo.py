@@ -9,6 +9,7 @@ from collections import defaultdict
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
+from django.db.models import F
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -25,13 +26,16 @@ from cases.models import (
     Visit,
 )
 from common.validators import validate_id_number, validate_phone
+from demo.driving import demo_case_count
 from demo.planning import plan_cases
+from demo.travel import KEY as TRAVEL_KEY
 from departments.models import (
     Center,
     DeadlineRule,
     Department,
     Desk,
     DutyAssignment,
+    Place,
     Role,
     Service,
     ServicePackage,
@@ -48,6 +52,13 @@ SERVICE_SLUGS = {
     "mediation", "arbitration", "petition", "litigation", "notarization",
     "counselling", "legal_aid", "appraisal", "hearing",
 }  # fmt: skip
+
+
+def _travel_seeded() -> bool:
+    import cases.services
+    from demo.management.commands.seed_demo import TRAVEL_SERVICES
+
+    return all(hasattr(cases.services, name) for name in TRAVEL_SERVICES)
 
 
 def seed(**options) -> str:
@@ -68,7 +79,8 @@ def test_organisation_users_and_duty_board():
     county = Center.objects.get(code="420923")
     assert county.name == "江北县综治中心"
     subcenters = list(county.children.all())
-    assert len(subcenters) == 2 and all(c.county == county for c in subcenters)
+    assert [c.code for c in subcenters] == ["420923101", "420923102", "420923103"]
+    assert all(c.county == county for c in subcenters)
 
     residents = Department.objects.filter(slug__in=RESIDENT_SLUGS).order_by("order")
     assert [d.slug for d in residents] == RESIDENT_SLUGS
@@ -76,10 +88,12 @@ def test_organisation_users_and_duty_board():
     assert residents.get(slug="hrss").name == "县人力资源和社会保障局"
     assert all(d.center == county and d.short_name for d in residents)
     assert Department.objects.filter(kind=Department.Kind.MEDIATION).exists()
-    for department in Department.objects.all():
+    # The main county's hall has a desk per department; the other centers' departments have none.
+    for department in Department.objects.filter(center=county):
         assert department.desks.count() == 1, department.slug
+    assert not Desk.objects.exclude(department__center=county).exists()
     assert sorted(Desk.objects.values_list("number", flat=True)) == list(
-        range(1, Department.objects.count() + 1)
+        range(1, Department.objects.filter(center=county).count() + 1)
     )
 
     assert set(Service.objects.values_list("slug", flat=True)) == SERVICE_SLUGS
@@ -136,14 +150,29 @@ def test_full_demo_covers_every_state_colour_and_department():
     assert cases.count() >= 300
     assert "320" in output
 
-    assert set(cases.values_list("state", flat=True)) == set(State.values)
+    # Every state; "transferring" once the travelling cases are seeded (demo.travel, when the
+    # services exist): the generator's cases stay where they came in.
+    travelling = {State.TRANSFERRING} if _travel_seeded() else set()
+    assert set(cases.values_list("state", flat=True)) >= set(State.values) - {State.TRANSFERRING} | travelling
     assert set(cases.exclude(risk_colour="").values_list("risk_colour", flat=True)) == set(RiskColour.values)
     assert set(cases.values_list("category", flat=True)) == set(Category.values)
     assert set(cases.values_list("source", flat=True)) == set(Source.values)
     leads = set(cases.exclude(lead_department=None).values_list("lead_department__slug", flat=True))
     assert leads >= set(RESIDENT_SLUGS)
     assert cases.filter(co_departments__isnull=False).exists()
-    assert cases.filter(center__parent__isnull=False).exists()  # some came in at a township sub-center
+    # Every township and the second county took cases in, with their own staff and departments.
+    for center in Center.objects.exclude(level__in=["city", "province"]):
+        taken_in = cases.filter(intake_center=center).exclude(intake_key__startswith=TRAVEL_KEY)
+        assert taken_in.exists(), center.slug
+        if center.level == "township":
+            assert (
+                not taken_in.filter(lead_department__isnull=False)
+                .exclude(lead_department__center=center)
+                .exists()
+            )
+            assert taken_in.filter(place__township=center).exists(), center.slug
+    assert cases.filter(center__code="420923", place__isnull=False).exists()  # where it happened
+    assert not cases.exclude(place=None).exclude(place__township__path__startswith=F("center__path")).exists()
     assert cases.filter(package__isnull=False).exists()
     assert cases.filter(is_problem=True).exists()
     assert cases.filter(events__transition="visit").exists()  # a return visit stays on its case
@@ -213,9 +242,17 @@ def test_second_run_adds_nothing_and_a_larger_target_tops_up():
     assert counts() == before
     assert "跳过" in output
 
-    seed(cases=before["Case"] + 5)
+    # --cases is the main county's; the townships (1 in 40) and the second county (1 in 10) get a share.
+    county = Center.objects.get(code="420923")
+    target = demo_case_count(county) + 5
+    seed(cases=target)
     after = counts()
-    assert after["Case"] == before["Case"] + 5
+    assert demo_case_count(county) == target
+    shares = {c.slug: demo_case_count(c) for c in Center.objects.filter(level="township")}
+    assert shares == dict.fromkeys(shares, target // 40) and demo_case_count(
+        Center.objects.get(slug="nanhu")
+    ) == max(target // 10, 15 // 10)
+    assert after["Case"] == before["Case"] + 5 + sum(shares.values()) + target // 10 - 15 // 10
     unchanged = (
         "Center",
         "Department",
@@ -244,3 +281,106 @@ def test_plans_are_reproducible():
 
     assert titles(20261127) == titles(20261127)
     assert titles(20261127) != titles(1)
+
+
+def test_the_network_of_centers_with_staff_at_every_level_and_places():
+    output = seed(cases=0)
+
+    city = Center.objects.get(code="420900")
+    assert (city.slug, city.level, city.parent) == ("city", "city", None)
+    counties = list(city.children.order_by("code"))
+    assert [(c.code, c.level) for c in counties] == [("420902", "county"), ("420923", "county")]
+    main = Center.objects.get(code="420923")
+    assert main.parent == city and main.path == "420900/420923/"
+    for county in counties:
+        townships = list(county.children.all())
+        assert 2 <= len(townships) <= 3, county.slug
+        for township in townships:
+            assert township.level == "township" and len(township.code) == 9
+            assert township.code.startswith(county.code) and township.path == f"{county.path}{township.code}/"
+            assert township.code_center == county
+    assert {t.slug: t.code for t in main.children.all()} == {
+        "baihe": "420923101",
+        "qingshi": "420923102",
+        "liuhe": "420923103",
+    }
+    for center in Center.objects.all():
+        assert len(center.code) == (9 if center.level == "township" else 6), center.slug
+        center.full_clean()  # levels, parents and code prefixes as the model wants them
+
+    # Staff of every role at every center: the main county's keep their names, the others'
+    # are <center-slug>-<role>; every department has a liaison <center-slug>-liaison-<department-slug>.
+    User = get_user_model()
+    for center in Center.objects.all():
+        profiles = StaffProfile.objects.filter(center=center).select_related("user", "department")
+        assert {p.role for p in profiles} == set(Role.values), center.slug
+        for profile in profiles:
+            username = profile.user.username
+            if center == main:
+                continue
+            if profile.role == Role.LIAISON:
+                assert profile.department.center == center
+                assert username == f"{center.slug}-liaison-{profile.department.slug}"
+            else:
+                assert username == f"{center.slug}-{profile.role}"
+            assert username in output and profile.display_name
+        for department in Department.objects.filter(center=center):
+            assert StaffProfile.objects.filter(department=department, role=Role.LIAISON).exists(), (
+                department.slug
+            )
+    for username in (
+        "city-leader",
+        "city-coordinator",
+        "baihe-reception",
+        "baihe-coordinator",
+        "nanhu-leader",
+    ):
+        user = authenticate(
+            RequestFactory().post("/accounts/login/"), username=username, password="zongzhi-demo"
+        )
+        assert user is not None, username
+    assert not User.objects.get(username="baihe-admin").is_superuser
+    assert (
+        User.objects.get(username="city-liaison-city-court").staff_profile.department.name == "市中级人民法院"
+    )
+    assert Department.objects.get(slug="baihe-sifasuo").name == "白鹤镇司法所"
+    assert "江汉市综治中心" in output and "白鹤镇综治中心" in output
+
+    # Villages and communities (12 digits under their township) and grids under them.
+    for township in Center.objects.filter(level="township"):
+        places = list(Place.objects.filter(township=township))
+        assert sum(p.kind != "grid" for p in places) >= 3 and sum(p.kind == "grid" for p in places) >= 2
+        for place in places:
+            place.full_clean()
+            assert place.code.startswith(township.code)
+            if place.kind == "grid":
+                assert place.parent.township == township and place.code.startswith(place.parent.code)
+            else:
+                assert len(place.code) == 12 and place.code.isdigit()
+    assert set(
+        Place.objects.filter(township__slug="baihe", kind="village").values_list("name", flat=True)
+    ) == {
+        "白鹤村",
+        "王家湾村",
+        "枫树村",
+    }
+
+    before = counts() | {"Place": Place.objects.count()}
+    seed(cases=0)
+    assert counts() | {"Place": Place.objects.count()} == before
+
+
+def test_an_older_demo_database_is_brought_up_to_date():
+    """Before the network, the townships were 420991 and 420992 under a parentless county."""
+    county = Center.objects.create(code="420923", name="江北县综治中心", slug="420923")
+    old = [
+        Center.objects.create(code=code, name=name, slug=code, level="township", parent=county)
+        for code, name in (("420991", "白鹤镇综治中心"), ("420992", "青石镇综治中心"))
+    ]
+    seed(cases=0)
+    for center, (code, slug) in zip(old, (("420923101", "baihe"), ("420923102", "qingshi")), strict=True):
+        center.refresh_from_db()
+        assert (center.code, center.slug, center.path) == (code, slug, f"420900/420923/{code}/")
+    county.refresh_from_db()
+    assert (county.slug, county.parent.code, county.level) == ("jiangbei", "420900", "county")
+    assert Center.objects.filter(level="township").count() == 5

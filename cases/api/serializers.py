@@ -8,11 +8,13 @@ transitions' bodies in :mod:`.transition_serializers`, all re-exported from this
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from departments.models import Service
+from departments.models import Place, Service
+from departments.places import places_under
 
 from ..models import Case, Category, Party, Source, State
 from ..permissions import RECEIPT_ROLES, may_print_receipt
@@ -258,6 +260,21 @@ class CaseSummarySerializer(serializers.ModelSerializer):
         }
 
 
+class PlaceRefSerializer(serializers.Serializer):
+    """Where the matter happened: a village or community (村/社区), or a grid (网格) in one."""
+
+    code = serializers.CharField(help_text="村（社区）为 12 位统计用区划代码；网格为其代码加序号。")
+    name = serializers.CharField(help_text="名称；网格带所属村（社区），如“白鹤村·第一网格”。")
+    kind = serializers.ChoiceField(choices=Place.Kind.choices)
+    township = serializers.CharField(help_text="所属乡镇（街道）的 9 位代码。")
+
+
+def _place(place: Place | None) -> dict | None:
+    if place is None:
+        return None
+    return {"code": place.code, "name": str(place), "kind": place.kind, "township": place.township.code}
+
+
 class CaseSerializer(CaseSummarySerializer):
     """One case in full; parties' numbers masked unless the caller's role needs them."""
 
@@ -265,6 +282,7 @@ class CaseSerializer(CaseSummarySerializer):
     mediated_by = DepartmentRefSerializer(
         read_only=True, allow_null=True, help_text="调解协议的调解组织（盖章单位）。"
     )
+    place = PlaceRefSerializer(read_only=True, allow_null=True, help_text="所在村（社区）/网格。")
     tracking_url = serializers.SerializerMethodField()
     qr_url = serializers.SerializerMethodField()
     qr_png_url = serializers.SerializerMethodField()
@@ -275,6 +293,7 @@ class CaseSerializer(CaseSummarySerializer):
             "co_departments",
             "description",
             "location",
+            "place",
             "proposed_colour",
             "colour_reason",
             "instructions",
@@ -312,6 +331,7 @@ class CaseSerializer(CaseSummarySerializer):
             "co_departments": [_department(d) for d in _co_departments(case)],
             "description": case.description,
             "location": case.location,
+            "place": _place(case.place),
             "proposed_colour": case.proposed_colour,
             "colour_reason": case.colour_reason,
             "instructions": case.instructions,
@@ -354,9 +374,26 @@ class CaseCreateSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=Category.choices)
     source = serializers.ChoiceField(choices=Source.choices)
     location = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
+    place = StrictCharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default=None,
+        help_text="所在村（社区）/网格的代码，须在本中心辖区内（乡镇中心：本乡镇；县级中心：所辖乡镇）。",
+    )
     parties = PartyInputSerializer(many=True, min_length=1, max_length=50)
     requested_services = SlugRefField(
         many=True, required=False, queryset=Service.objects.filter(is_active=True), default=list
     )
     is_collective = StrictBooleanField(required=False, default=False)
     people_count = StrictIntegerField(min_value=1, max_value=10000, required=False, allow_null=True)
+
+    def validate_place(self, value: str | None) -> Place | None:
+        """Return the place with this code under the center the case is taken in at (the caller's)."""
+        if not value:
+            return None
+        place = places_under(self.context.get("center")).filter(code=value).first()
+        if place is None:
+            raise serializers.ValidationError(_("所选村（社区）/网格不在本中心辖区内。"))
+        return place

@@ -25,6 +25,7 @@ from ..models import TRANSITION_LABELS, Case
 from ..permissions import available_transitions, may_take_in
 from ..selectors import case_events_for, case_list_for, case_rows_for, cases_visible_to
 from ..services import PartyData, case_create
+from ..services.intake import intake_center_for
 from .base import CODE_PARAMETER, CaseApiView, case_detail_queryset, find_case
 from .filters import CaseFilter
 from .pagination import CasePagination, LogPagination
@@ -119,7 +120,10 @@ class CaseListCreateApi(generics.GenericAPIView):
         return Response(body, status=status_code, headers=headers)
 
     def _create(self, request) -> Response:
-        serializer = CaseCreateSerializer(data=request.data)
+        # Taken in at the caller's center (case_create's default): its places are the ones to name.
+        serializer = CaseCreateSerializer(
+            data=request.data, context={"center": intake_center_for(request.user)}
+        )
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         case = case_create(
@@ -129,6 +133,7 @@ class CaseListCreateApi(generics.GenericAPIView):
             category=data["category"],
             source=data["source"],
             location=data["location"],
+            place=data["place"],
             parties=[PartyData(**party) for party in data["parties"]],
             requested_services=data["requested_services"],
             is_collective=data["is_collective"],

@@ -12,8 +12,9 @@ from simple_history.utils import bulk_create_with_history
 
 from common.exceptions import InvalidTransition
 from departments.deadlines import deadline_for, is_provisional
-from departments.models import Center, Desk, Role, Service, Stage
+from departments.models import Center, Desk, Place, Role, Service, Stage
 from departments.permissions import require_role
+from departments.places import place_is_under
 from departments.scope import center_of
 
 from ..codes import make_code
@@ -69,6 +70,13 @@ def default_center() -> Center:
     return Center.objects.get(code=settings.ZONGZHI_COUNTY_CODE)
 
 
+def intake_center_for(user) -> Center | None:
+    """Return the center a matter ``user`` takes in comes in at: theirs, else the deployment's county."""
+    from django.conf import settings
+
+    return center_of(user) or Center.objects.filter(code=settings.ZONGZHI_COUNTY_CODE).first()
+
+
 # --- Intake -----------------------------------------------------------------------------------
 
 
@@ -93,8 +101,12 @@ def case_create(
     is_collective: bool = False,
     people_count: int | None = None,
     intake_key: str | None = None,
+    place: Place | None = None,
 ) -> Case:
     """Record a new matter and give it its code (受理).
+
+    ``place`` (the village, community or grid where it happened) must lie in the center's
+    townships: a township's own, a county's townships'.
 
     ``intake_key`` makes a submission idempotent: a form posted twice gives the first case back.
     The risk colour proposed by repeat visits (3 in 90 days: yellow, 5: red) and by collective
@@ -109,11 +121,14 @@ def case_create(
         raise ValidationError({"parties": _("集体访最多推选 5 名代表。")})
     people_count = max(people_count or 0, len(parties))
     # Taken in where the desk is: the actor's center (an API client's too), else the deployment's county.
-    center = center or center_of(actor) or default_center()
+    center = center or intake_center_for(actor) or default_center()
+    if place is not None and not place_is_under(place, center):
+        raise ValidationError({"place": _("所选村（社区）/网格不在本中心辖区内。")})
     now = timezone.now()
     case = Case(
         center=center,
         intake_center=center,
+        place=place,
         desk=desk,
         title=title,
         description=description,
@@ -126,7 +141,17 @@ def case_create(
         intake_key=intake_key or None,
     )
     case.full_clean(
-        exclude=["code", "state", "center", "desk", "created_by", "package", "lead_department", "intake_key"]
+        exclude=[
+            "code",
+            "state",
+            "center",
+            "place",
+            "desk",
+            "created_by",
+            "package",
+            "lead_department",
+            "intake_key",
+        ]
     )
     party_rows = [
         Party(

@@ -37,6 +37,7 @@ from ..selectors import (
     repeat_visit_counts,
 )
 from ..services import PartyData, attachment_add, case_create, case_record_visit, propose_colour
+from ..services.intake import intake_center_for
 
 SEARCH_ROLES = STAFF_ROLES
 
@@ -75,7 +76,7 @@ def _apply_service_errors(exc: ValidationError, form, formset) -> None:
 def intake(request):
     """Record a matter at the desk, or a return visit on one of the person's open cases."""
     if request.method == "POST":
-        form = IntakeForm(request.POST, request.FILES)
+        form = IntakeForm(request.POST, request.FILES, center=intake_center_for(request.user))
         formset = PartyFormSet(request.POST, prefix="parties")
         if form.is_valid() and formset.is_valid():
             data = form.cleaned_data
@@ -103,6 +104,7 @@ def intake(request):
                         category=data["category"],
                         source=data["source"] or Source.WALK_IN,
                         location=data["location"],
+                        place=data["place"],
                         parties=parties,
                         desk=data["desk"],
                         requested_services=list(data["requested_services"]),
@@ -124,7 +126,7 @@ def intake(request):
                 return redirect("cases:receipt", code=case.code)
         status = 400
     else:
-        form = IntakeForm(desk=intake_desk_for(request.user))
+        form = IntakeForm(desk=intake_desk_for(request.user), center=intake_center_for(request.user))
         formset = PartyFormSet(prefix="parties")
         status = 200
     return render(request, "cases/intake.html", {"form": form, "formset": formset}, status=status)

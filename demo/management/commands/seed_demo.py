@@ -7,6 +7,7 @@ cases are only added until the center holds ``--cases`` of them.
 import contextlib
 import datetime as dt
 import time
+import zlib
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,9 +20,9 @@ from django.utils import timezone
 from cases.models import Case, State
 from cases.tasks import notify_case_event
 from common.tasks import skipping
+from demo import network as net
 from demo.content import COUNTY
-from demo.driving import DemoStaff, demo_case_count, generate_cases
-from demo.planning import SUBCENTER_TOWNS
+from demo.driving import SEED, DemoStaff, demo_case_count, generate_cases
 from departments.models import (
     Center,
     DeadlineRule,
@@ -36,8 +37,10 @@ from departments.models import (
 )
 
 PASSWORD = "zongzhi-demo"
-EMAIL_DOMAIN = "zongzhi.local"
-SUBCENTER_CODES = ("420923101", "420923102")  # township codes under the county's
+EMAIL_DOMAIN = net.EMAIL_DOMAIN
+# The network's cases besides the main county's ``--cases``: a share per township and for the
+# second county (320 → 8 per township, 32 at 南湖区).
+TOWNSHIP_SHARE, SECOND_COUNTY_SHARE = 40, 10
 
 K = Department.Kind
 # slug, name, short name, kind, desk name
@@ -141,32 +144,49 @@ class Command(BaseCommand):
     def handle(self, *args, cases: int, reset_passwords: bool, **options):
         started = time.monotonic()
         with transaction.atomic():
-            county, subcenters = seed_centers()
+            county, _townships = seed_centers()
             departments = seed_departments(county)
             seed_services(departments)
             seed_deadline_rules()
             staff = seed_users(county, departments, reset_passwords=reset_passwords)
             seed_duty_board(county, staff.leader)
+            network = net.seed_network(county, password_hash_for=_PasswordHash(reset=reset_passwords))
         existing = demo_case_count(county)
         if existing >= cases:
             self.stdout.write(f"已有 {existing} 件案件（≥ {cases}），跳过案件生成。")
         else:
             with _quiet_notifications():
                 made = generate_cases(
-                    county=county, subcenters=subcenters, staff=staff, count=cases - existing
+                    county=county,
+                    staff=staff,
+                    count=cases - existing,
+                    places=_places_by_village(network, county),
                 )
             self.stdout.write(f"已生成 {len(made)} 件演示案件。")
         if cases:
+            with _quiet_notifications():
+                made = seed_network_cases(network, cases)
+            if made:
+                self.stdout.write(f"已为乡镇和{network.second_county.name}生成 {made} 件演示案件。")
             # Supervision's share: overdue cases for every level of the first sweep, last month's
             # closed cases for the callback sampling, orders behind supervised cases.
             from demo.supervision import seed_supervision_demo
 
             seed_supervision_demo(stdout=self.stdout)
+            # Cases that travelled up, down and across, and whistles: once the services exist.
+            import cases.services as case_services
+
+            if all(hasattr(case_services, name) for name in TRAVEL_SERVICES):
+                from demo.travel import seed_travel
+
+                with _quiet_notifications():
+                    seed_travel(network=network, county_staff=staff, stdout=self.stdout)
         self._summary(county, time.monotonic() - started)
+        self._logins(network)
 
     def _summary(self, county: Center, seconds: float) -> None:
         by_state = dict(
-            Case.objects.filter(center__in=[county, *county.children.all()])
+            Case.objects.filter(center__path__startswith=county.path)
             .values_list("state")
             .annotate(n=Count("id"))
             .values_list("state", "n")
@@ -179,13 +199,122 @@ class Command(BaseCommand):
                 f"{sum(by_state.values())} 件案件（{states}）。用时 {seconds:.1f} 秒。"
             )
         )
+        city = county.parent
+        if city is not None:
+            held = dict(
+                Case.objects.filter(center__path__startswith=city.path)
+                .values_list("center__name")
+                .annotate(n=Count("id"))
+                .values_list("center__name", "n")
+            )
+            total = sum(held.values())
+            each = "，".join(f"{name} {n}" for name, n in sorted(held.items(), key=lambda item: -item[1]))
+            self.stdout.write(f"{city.name}（{city.code}）全市共 {total} 件案件，按承办中心：{each}。")
+
+    def _logins(self, network: net.Network) -> None:
+        """Print every demo log-in: a table per center (center — role — username), highest first."""
         self.stdout.write(f"\n演示账号（密码均为 {PASSWORD}）：")
-        profiles = StaffProfile.objects.filter(
-            center=county, user__username__in=demo_usernames()
-        ).select_related("user", "department")
-        for profile in sorted(profiles, key=lambda p: demo_usernames().index(p.user.username)):
-            where = f" · {profile.department.name}" if profile.department else ""
-            self.stdout.write(f"  {profile.user.username:<24} {profile.get_role_display()}{where}")
+        usernames = demo_usernames()
+        profiles = (
+            StaffProfile.objects.filter(center__path__startswith=network.city.path)
+            .select_related("user", "center", "department")
+            .order_by("center__path", "id")
+        )
+        by_center: dict[Center, list[StaffProfile]] = {}
+        for profile in profiles:
+            if profile.center_id == network.county.pk and profile.user.username not in usernames:
+                continue  # someone's own account at the main county, not the demo's
+            by_center.setdefault(profile.center, []).append(profile)
+        order = {role: i for i, role in enumerate([*net.CENTER_ROLES, Role.LIAISON])}
+
+        def tree_order(center: Center) -> tuple:
+            # The city, then the main county and its townships, then the rest, each by path.
+            return (center.level != "city", not center.is_within(network.county), center.path)
+
+        for center in sorted(by_center, key=tree_order):
+            self.stdout.write(f"\n  {center.name}（{center.get_level_display()}，{center.code}）")
+            rows = sorted(by_center[center], key=lambda p: (order.get(p.role, 9), p.department_id or 0, p.pk))
+            for profile in rows:
+                where = f" · {profile.department.name}" if profile.department else ""
+                self.stdout.write(f"    {profile.user.username:<36}{profile.get_role_display()}{where}")
+
+
+# The travel services of issue 13: seed_demo adds the travelling cases once they all exist.
+TRAVEL_SERVICES = (
+    "case_take_over",
+    "case_return_down",
+    "case_assign_down",
+    "referral_approve",
+    "referral_send_back",
+    "case_transfer",
+    "case_transfer_accept",
+    "whistle_blow",
+    "summons_report",
+)
+
+
+class _PasswordHash:
+    """The demo password's hash, made once and only if some user needs it (the hasher is slow)."""
+
+    def __init__(self, *, reset: bool):
+        self.reset, self.value = reset, None
+
+    def __call__(self, missing: int) -> tuple[str | None, bool]:
+        if not (self.reset or missing):
+            return None, False
+        self.value = self.value or make_password(PASSWORD)
+        return self.value, self.reset
+
+
+def _places_by_village(network: net.Network, center: Center) -> dict[tuple[str, str], object]:
+    """Return (town, village) → Place for the villages and communities of ``center``'s townships."""
+    return {
+        (site.town, place.name): place
+        for site in network.sites.values()
+        if site.center.level == "township" and site.center.is_within(center)
+        for place in site.places
+        if place.kind != place.Kind.GRID
+    }
+
+
+def seed_network_cases(network: net.Network, cases: int) -> int:
+    """Bring every township and the second county up to their share of ``cases``; return how many were made."""
+    made = 0
+    for slug, site in network.sites.items():
+        if site.center.level == "township":
+            target = cases // TOWNSHIP_SHARE
+            towns = {site.town: net.villages_of(site.town)}
+        elif site.center == network.second_county:
+            target = cases // SECOND_COUNTY_SHARE
+            towns = {
+                s.town: net.villages_of(s.town)
+                for s in network.sites.values()
+                if s.center.parent_id == site.center.pk
+            }
+        else:
+            continue  # the city takes cases on from below; it takes none in
+        missing = target - demo_case_count(site.center)
+        if missing <= 0:
+            continue
+        staff = DemoStaff(
+            reception=site.staff[Role.RECEPTION],
+            coordinator=site.staff[Role.COORDINATOR],
+            leader=site.staff[Role.LEADER],
+            liaisons=site.liaisons,
+        )
+        made += len(
+            generate_cases(
+                county=site.center,
+                staff=staff,
+                count=missing,
+                departments=site.departments,
+                towns=towns,
+                places=_places_by_village(network, site.center),
+                seed=SEED + zlib.crc32(slug.encode()) % 10_000,
+                county_name=net.county_name_of(site.center, network),
+            )
+        )
+    return made
 
 
 @contextlib.contextmanager
@@ -203,27 +332,23 @@ def demo_usernames() -> list[str]:
 
 
 def seed_centers() -> tuple[Center, dict[str, Center]]:
-    """Create the county center and its township sub-centers."""
+    """Create the main county center, the city above it and the network's centers (demo.network).
+
+    Return the county and its townships by town name.
+    """
     county, _ = Center.objects.get_or_create(
         code=settings.ZONGZHI_COUNTY_CODE,
         defaults={
             "name": f"{COUNTY}综治中心",
+            "slug": net.MAIN_COUNTY_SLUG,
+            "level": "county",
             "address": f"{COUNTY}城关镇人民大道 88 号",
             "phone": "0712-4321000",
         },
     )
-    subcenters = {}
-    for town, code in zip(SUBCENTER_TOWNS, SUBCENTER_CODES, strict=True):
-        subcenters[town], _ = Center.objects.get_or_create(
-            code=code,
-            defaults={
-                "name": f"{town}综治中心",
-                "parent": county,
-                "level": "township",
-                "address": f"{COUNTY}{town}政府院内",
-            },
-        )
-    return county, subcenters
+    _city, _second, townships = net.seed_network_centers(county)
+    county.refresh_from_db()
+    return county, {net.town_of(t): t for t in townships.values() if t.parent_id == county.pk}
 
 
 def seed_departments(county: Center) -> dict[str, Department]:
