@@ -88,7 +88,7 @@ def _center_context(request, chosen: Center | None) -> dict:
 
 def _department_for(user, slug: str) -> Department:
     """The department whose report ``user`` asks for: 404 if none, 403 for another department's liaison or another branch's."""
-    department = get_object_or_404(Department, slug=slug)
+    department = get_object_or_404(Department.objects.select_related("center"), slug=slug)
     if role_of(user) == Role.LIAISON:
         own = department_of(user)
         if own is None or own.pk != department.pk:
