@@ -200,7 +200,7 @@ def _empty_counts(start, end, now) -> dict[str, int]:
     }
 
 
-def _by_case(queryset: QuerySet) -> QuerySet:
+def _by_case(queryset: QuerySet, centers=None) -> QuerySet:
     """Annotate rows that point at a case with the case's center and lead department, looked up per row.
 
     A period holds a few thousand evaluations or callbacks while the case table holds every
@@ -211,7 +211,7 @@ def _by_case(queryset: QuerySet) -> QuerySet:
     return queryset.annotate(
         lead=Subquery(case.values("lead_department_id")[:1]),
         case_center=Subquery(case.values("center_id")[:1]),
-    )
+    ).filter(scope_q(centers, "case_center"))
 
 
 CASE_KEYS = ("center", "lead_department")
@@ -225,19 +225,21 @@ def _groups(start, end, now, centers=None, *, reported_up: bool = True) -> tuple
         {**_case_counts(start, end, now), "due": Count("id", filter=due)},
     )
     reworked = _grouped(_reworked_cases(start, end, centers), CASE_KEYS, {"reworked": Count("id")})
+    # Rows that point at a case are scoped and grouped by the case's center looked up per row
+    # (never a join over the whole case table: see _by_case).
     evaluations = _grouped(
-        _by_case(_closing_evaluations(start, end, centers)),
+        _by_case(_closing_evaluations(start, end), centers),
         ("case_center", "lead"),
         _rating_counts("evaluations"),
     )
     callbacks = _grouped(
-        _by_case(_answered_callbacks(start, end, centers)),
+        _by_case(_answered_callbacks(start, end), centers),
         ("case_center", "lead"),
         _rating_counts("callbacks"),
     )
     orders = _grouped(
-        SupervisionOrder.objects.filter(_orders_touched(start, end), scope_q(centers, "case__center")),
-        ("case__center", "department"),
+        _by_case(SupervisionOrder.objects.filter(_orders_touched(start, end)), centers),
+        ("case_center", "department"),
         _order_counts(start, end, now),
     )
     whistles = _grouped(
