@@ -36,7 +36,11 @@ def test_a_city_leader_drills_down_to_a_township_case(
     table.locator("tr[data-center=yunmeng] a").click()
     page.wait_for_load_state("networkidle")
     assert "center=yunmeng" in page.url
-    assert page.locator("#center-breadcrumbs").inner_text().split() == ["孝感市综治中心", "›", "云梦县综治中心"]
+    assert page.locator("#center-breadcrumbs").inner_text().split() == [
+        "孝感市综治中心",
+        "›",
+        "云梦县综治中心",
+    ]
     page.locator("#children tr[data-center=chengguan] a").click()
     page.wait_for_load_state("networkidle")
     assert page.locator("#center-breadcrumbs a").count() == 2
