@@ -21,11 +21,11 @@ from audit.models import Action as AuditAction
 from audit.services import access_log_record
 from departments.models import Center, Department, Role
 from departments.permissions import department_of, role_of, role_required
-from departments.scope import center_of, sees_whole_tree
+from departments.scope import sees_whole_tree
 
 from ..models.reports import ReportThresholds
 from ..permissions import DEPARTMENT_REPORT_ROLES, REPORT_ROLES
-from . import exports, present, selectors, workbook
+from . import access, exports, present, selectors, workbook
 from .periods import CURRENT_MONTH_FROM_WORKING_DAY, Period, default_period, month_period, parse_period
 
 DEPARTMENT_ROLES = DEPARTMENT_REPORT_ROLES
@@ -44,13 +44,6 @@ def _period(request) -> tuple[Period, list[str]]:
         return default, exc.messages
 
 
-def _home_center(user) -> Center | None:
-    """The center whose report a user sees first: their own; the operator, the first root of the tree."""
-    if sees_whole_tree(user):
-        return Center.objects.filter(parent__isnull=True).order_by("code").first()
-    return center_of(user)
-
-
 def _report_center(request) -> Center | None:
     """The center whose subtree the report covers: the user's own, or ``?center=<slug>`` under it.
 
@@ -59,14 +52,14 @@ def _report_center(request) -> Center | None:
     unknown slug, 403 for a center outside the user's subtree. None only for an operator of an
     empty tree (every case then).
     """
-    home = _home_center(request.user)
     slug = request.GET.get("center")
     if not slug:
+        home = access.home_center(request.user)
         if home is None and not sees_whole_tree(request.user):
             raise PermissionDenied
         return home
     chosen = get_object_or_404(Center, slug=slug)
-    if not sees_whole_tree(request.user) and (home is None or not chosen.is_within(home)):
+    if not access.may_read_center(request.user, chosen):
         raise PermissionDenied
     return chosen
 
@@ -75,7 +68,7 @@ def _center_context(request, chosen: Center | None) -> dict:
     """Breadcrumbs (from the user's own center down to the chosen one) and the query that keeps the choice."""
     if chosen is None:
         return {"center": None, "breadcrumbs": [], "center_param": "", "center_query": ""}
-    home = _home_center(request.user)
+    home = access.home_center(request.user)
     chain = [c for c in reversed(chosen.ancestors()) if home is None or c.is_within(home)]
     explicit = bool(request.GET.get("center"))
     return {
@@ -89,15 +82,8 @@ def _center_context(request, chosen: Center | None) -> dict:
 def _department_for(user, slug: str) -> Department:
     """The department whose report ``user`` asks for: 404 if none, 403 for another department's liaison or another branch's."""
     department = get_object_or_404(Department.objects.select_related("center"), slug=slug)
-    if role_of(user) == Role.LIAISON:
-        own = department_of(user)
-        if own is None or own.pk != department.pk:
-            raise PermissionDenied
-    elif not sees_whole_tree(user):
-        # A center's report roles see the departments of their center and of the centers under it.
-        home = center_of(user)
-        if home is None or not department.center.is_within(home):
-            raise PermissionDenied
+    if not access.may_read_department(user, department):
+        raise PermissionDenied
     return department
 
 

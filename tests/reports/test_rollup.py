@@ -375,3 +375,32 @@ def test_the_city_dashboard_runs_the_same_queries_for_more_children(client, worl
         response = dashboard(client, user)
     assert len(response.context["children"]) == 6
     assert len(after) == len(before)
+
+
+# --- The API reads the same scope (parity with the pages) ---------------------------------------
+
+
+def api_get(user, path, **params):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client.get(f"/api/v1/{path}", params)
+
+
+def test_the_api_summary_is_the_county_dashboards_figures(client, world, at_now):
+    leader = staff(world["a"])
+    page = dashboard(client, leader).context["figures"]
+    response = api_get(leader, "reports/summary/", month="2026-10")
+    assert response.status_code == 200
+    api = response.json()
+    for key in ("received", "closed", "open", "overdue", "red_open"):
+        assert api[key] == page[key], key
+    assert api["received"] == 5  # county A's subtree, not the city's 8
+
+
+def test_the_api_refuses_the_other_countys_department(world, at_now):
+    leader = staff(world["a"])
+    assert api_get(leader, "reports/departments/a-housing/", month="2026-10").status_code == 200
+    assert api_get(leader, "reports/departments/b-court/", month="2026-10").status_code == 403
+    assert api_get(staff(world["city"]), "reports/departments/b-court/", month="2026-10").status_code == 200
