@@ -289,6 +289,10 @@ def test_the_city_dashboard_compares_its_counties_and_links_to_theirs(client, wo
     html = response.content.decode()
     assert "下级中心对比" in html and 'href="' + children[1]["url"].replace("&", "&amp;") + '"' in html
     assert response.context["figures"]["received"] == 8
+    total = [
+        cell.strip() for cell in html.split('<tr class="total">')[1].split("</tr>")[0].split("</td>")[:-1]
+    ]
+    assert total[0].endswith(">8") and total[-1].endswith(">2")  # received; whistles answered late
 
 
 def test_drill_down_from_the_city_to_a_township_and_its_cases(client, world, at_now):
