@@ -79,7 +79,7 @@ def _rate(value: float | None):
 def figure_rows(figures: dict) -> list[list]:
     """The headline figures as rows of (name, value, what it counts)."""
     f = figures
-    return [
+    rows = [
         [_("本期受理"), f["received"], ""],
         [_("本期办结"), f["closed"], ""],
         [_("签收及时率"), _rate(f["acceptance_rate"]), _("%(a)s / %(b)s") % {"a": f["accepted_on_time"], "b": f["acceptance_due"]}],
@@ -107,6 +107,17 @@ def figure_rows(figures: dict) -> list[list]:
         [_("在办督办单（督办）"), f["orders_open_order"], _("截至导出时")],
         [_("在办督办单（挂牌督办）"), f["orders_open_leader"], _("截至导出时")],
     ]  # fmt: skip
+    if "reported_up" in f:  # a center's report (the network's figures)
+        rows += [
+            [_("上报"), f["reported_up"], ""],
+            [
+                _("吹哨超时/未报到"),
+                f["whistle_late"],
+                _("被吹哨 %(n)s 次，按时报到 %(a)s 次")
+                % {"n": f["whistle_summoned"], "a": f["whistle_on_time"]},
+            ],
+        ]
+    return rows
 
 
 def ranking_rows(ranking: list[dict]) -> Iterator[list]:

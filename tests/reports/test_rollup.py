@@ -351,6 +351,8 @@ def test_the_monthly_report_and_its_workbook_carry_the_child_centers(client, wor
     assert [r[0] for r in sheet[1:]] == ["本级", "城关镇综治中心", "义堂镇综治中心"]
     assert [r[1] for r in sheet[1:]] == [1, 3, 1]  # received
     assert [r[-1] for r in sheet[1:]] == [0, 1, 1]  # whistles answered late
+    figures = {r[0]: r[1] for r in book["主要指标"].iter_rows(values_only=True)}
+    assert (figures["本期受理"], figures["上报"], figures["吹哨超时/未报到"]) == (5, 2, 2)
     ranking = [list(r) for r in book["部门考评"].iter_rows(values_only=True)]
     assert {"被吹哨次数", "按时报到", "超时/未报到"} <= set(ranking[0])
     assert {r[1] for r in ranking[1:]} == {"云梦县住建局", "云梦县公安局"}
