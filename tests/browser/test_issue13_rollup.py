@@ -51,3 +51,25 @@ def test_a_city_leader_drills_down_to_a_township_case(
     page.wait_for_load_state("networkidle")
     assert page.url.endswith(reverse("cases:detail", args=[world["a1_red"].code]))
     assert world["a1_red"].code_display in page.content()
+
+
+def test_the_city_monthly_report_prints_its_child_centers_on_a4(
+    transactional_db,
+    live_server,
+    page_factory,
+    login,
+    artifacts,
+    print_pdf,
+    world,  # noqa: F811
+):
+    StaffFactory(role=Role.LEADER, center=world["city"], user__username="city-leader")
+    page = page_factory()
+    login(page, "city-leader")
+    page.goto(f"{live_server.url}{reverse('supervision:reports_monthly')}?month=2026-10&center=yunmeng")
+    page.wait_for_selector("#monthly-report")
+    assert page.locator("#children tbody tr").count() == 3
+    assert page.locator("#ranking thead").inner_text().count("超时/未报到") == 1
+    page.screenshot(path=str(artifacts / "issue13-reports-county-monthly.png"), full_page=True)
+    pages, overflowing = print_pdf(page, "issue13-reports-county-monthly")
+    assert overflowing == []
+    assert pages <= 4
