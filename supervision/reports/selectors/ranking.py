@@ -170,20 +170,38 @@ def _with_all_rates(counts: dict) -> dict:
 
 
 def _children(groups, empty: dict, root: Center) -> list[dict]:
-    """One row per direct child of ``root`` (its whole subtree), and root's own row first."""
+    """One row per direct child of ``root`` (its whole subtree), and root's own row first.
+
+    Each center of the subtree belongs to the child whose path prefixes its own (the next code
+    in its path after root's); one pass over the groups adds each into its row, so a province
+    with a thousand townships costs one sweep, not one per child.
+    """
     centers = list(
         Center.objects.filter(path__startswith=root.path)
         .only("pk", "path", "parent_id", "name", "slug", "code", "level")
         .order_by("code")
     )
-    path_of = {c.pk: c.path for c in centers}
-    rows = []
-    own = _with_all_rates(_sum(groups, empty, lambda key: key[0] == root.pk))
-    own |= {"center": root, "is_own": True, "center_id": root.pk}
-    rows.append(own)
-    for child in (c for c in centers if c.parent_id == root.pk):
-        counts = _sum(groups, empty, lambda key, p=child.path: path_of.get(key[0], "").startswith(p))
-        rows.append(_with_all_rates(counts) | {"center": child, "is_own": False, "center_id": child.pk})
+    children = [c for c in centers if c.parent_id == root.pk]
+    row_of_path = {root.path: 0, **{c.path: i for i, c in enumerate(children, start=1)}}
+    row_of_center = {}
+    for center in centers:
+        rest = center.path[len(root.path) :]
+        top = root.path + rest.split("/", 1)[0] + "/" if rest else root.path
+        row_of_center[center.pk] = row_of_path.get(top)
+    counts = [dict(empty) for _ in range(len(children) + 1)]
+    for table in groups:
+        for (center_id, _department), row in table.items():
+            index = row_of_center.get(center_id)
+            if index is None:
+                continue
+            target = counts[index]
+            for name, value in row.items():
+                target[name] += value
+    rows = [_with_all_rates(counts[0]) | {"center": root, "is_own": True, "center_id": root.pk}]
+    for index, child in enumerate(children, start=1):
+        rows.append(
+            _with_all_rates(counts[index]) | {"center": child, "is_own": False, "center_id": child.pk}
+        )
     return rows
 
 
