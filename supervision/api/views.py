@@ -29,6 +29,7 @@ from ..permissions import (
     may_issue_order,
     may_respond_to_order,
 )
+from ..reports import access as report_access
 from ..reports import selectors as report_selectors
 from ..reports.periods import parse_period
 from ..services import (
@@ -361,7 +362,10 @@ class ReportSummaryApi(APIView):
     def get(self, request):
         _require(request.user, REPORT_ROLES, _("只有领导和研判督办专员可以查看统计数据。"))
         period = _period(request)
-        figures = report_selectors.summary_figures(period.start, period.end, timezone.now())
+        # The user's center and everything under it (issue 13), as on the dashboard.
+        figures = report_selectors.summary_figures(
+            period.start, period.end, timezone.now(), centers=report_access.home_center(request.user)
+        )
         return Response(figures_json(figures))
 
 
@@ -381,6 +385,8 @@ class ReportDepartmentApi(APIView):
             raise exceptions.NotFound(_("单位不存在。"))
         if role_of(request.user) == Role.LIAISON and department_of(request.user) != department:
             raise exceptions.PermissionDenied(_("联络员只能查看本单位的统计数据。"))
+        if not report_access.may_read_department(request.user, department):
+            raise exceptions.PermissionDenied(_("您无权查看其他中心单位的统计数据。"))
         period = _period(request)
         figures = report_selectors.department_figures(department, period.start, period.end, timezone.now())
         return Response(figures_json(figures))

@@ -140,11 +140,13 @@ def ledger_values(rows: Iterable[tuple]) -> Iterator[list]:
 # --- CSV ------------------------------------------------------------------------------------------
 
 
-def ledger_csv(period: Period, *, department=None) -> Iterator[str]:
+def ledger_csv(period: Period, *, department=None, centers=None) -> Iterator[str]:
     """Yield the ledger as CSV lines, a BOM first so Excel reads the UTF-8 Chinese correctly."""
     writer = CsvLines()
     yield UTF8_BOM + writer.writerow([c.header for c in ledger_columns()])
-    for values in ledger_values(selectors.ledger_rows(period.start, period.end, department=department)):
+    for values in ledger_values(
+        selectors.ledger_rows(period.start, period.end, department=department, centers=centers)
+    ):
         yield writer.writerow(
             [v.strftime("%Y-%m-%d %H:%M") if isinstance(v, dt.datetime) else v for v in values]
         )

@@ -24,7 +24,9 @@ FIGURE_RATE_KEYS = (
     "satisfaction_rate",
 )
 ROUND_RATE_KEYS = ("reach_rate", "basic_satisfaction_rate")
-RATE_KEYS = (*FIGURE_RATE_KEYS, *ROUND_RATE_KEYS)
+# The network's rates: reporting on time to whistles (ranking and child centers).
+NETWORK_RATE_KEYS = ("whistle_rate",)
+RATE_KEYS = (*FIGURE_RATE_KEYS, *ROUND_RATE_KEYS, *NETWORK_RATE_KEYS)
 COLOURS = {"red": "#c0392b", "yellow": "#d4a017", "blue": "#2e6fb7", "none": "#9a9a9a"}
 
 
@@ -126,3 +128,23 @@ def ranking_rows(ranking: list[dict], period_query: str) -> list[dict]:
     """The ranking formatted, each row with the URL of its department's report for the same period."""
     department_url = _url_maker("supervision:reports_department")
     return [{**shown(row), "url": f"{department_url(row['slug'])}?{period_query}"} for row in ranking]
+
+
+def child_rows(children: list[dict], period_query: str) -> list[dict]:
+    """The child centers' table formatted, each row with its center's dashboard URL for the same period.
+
+    The center's own row ("本级") comes first and links nowhere (it is this page).
+    """
+    dashboard = reverse("supervision:reports_dashboard")
+    rows = []
+    for row in children:
+        center = row["center"]
+        rows.append(
+            {
+                **shown(row),
+                "name": _("本级") if row["is_own"] else center.name,
+                "slug": center.slug,
+                "url": None if row["is_own"] else f"{dashboard}?{period_query}&center={center.slug}",
+            }
+        )
+    return rows

@@ -79,7 +79,7 @@ def _rate(value: float | None):
 def figure_rows(figures: dict) -> list[list]:
     """The headline figures as rows of (name, value, what it counts)."""
     f = figures
-    return [
+    rows = [
         [_("本期受理"), f["received"], ""],
         [_("本期办结"), f["closed"], ""],
         [_("签收及时率"), _rate(f["acceptance_rate"]), _("%(a)s / %(b)s") % {"a": f["accepted_on_time"], "b": f["acceptance_due"]}],
@@ -107,6 +107,17 @@ def figure_rows(figures: dict) -> list[list]:
         [_("在办督办单（督办）"), f["orders_open_order"], _("截至导出时")],
         [_("在办督办单（挂牌督办）"), f["orders_open_leader"], _("截至导出时")],
     ]  # fmt: skip
+    if "reported_up" in f:  # a center's report (the network's figures)
+        rows += [
+            [_("上报"), f["reported_up"], ""],
+            [
+                _("吹哨超时/未报到"),
+                f["whistle_late"],
+                _("被吹哨 %(n)s 次，按时报到 %(a)s 次")
+                % {"n": f["whistle_summoned"], "a": f["whistle_on_time"]},
+            ],
+        ]
+    return rows
 
 
 def ranking_rows(ranking: list[dict]) -> Iterator[list]:
@@ -130,6 +141,9 @@ def ranking_rows(ranking: list[dict]) -> Iterator[list]:
             _rate(row["satisfaction_rate"]),
             row["ratings"],
             row["orders_open"],
+            row.get("whistle_summoned", 0),
+            row.get("whistle_on_time", 0),
+            row.get("whistle_late", 0),
             DASH if row["score"] is None else row["score"],
             "、".join(flags) or str(row["verdict_label"]),
         ]
@@ -148,30 +162,75 @@ def ranking_columns() -> list[Column]:
         Column(_("综合满意率"), 11, PERCENT),
         Column(_("评价数"), 8),
         Column(_("在办督办单"), 11),
+        Column(_("被吹哨次数"), 11),
+        Column(_("按时报到"), 10),
+        Column(_("超时/未报到"), 12),
         Column(_("考评得分"), 10),
         Column(_("达标情况"), 30),
     ]
 
 
-def write_report(fileobj, *, period: Period, now: dt.datetime, department=None) -> None:
-    """Write the period's report as an xlsx workbook: one sheet per table, the ledger last."""
+def child_columns() -> list[Column]:
+    return [
+        Column(_("中心"), 26),
+        Column(_("本期受理"), 10),
+        Column(_("本期办结"), 10),
+        Column(_("签收及时率"), 11, PERCENT),
+        Column(_("按期办结率"), 11, PERCENT),
+        Column(_("综合满意率"), 11, PERCENT),
+        Column(_("当前超期"), 10),
+        Column(_("红色预警在办"), 12),
+        Column(_("上报"), 8),
+        Column(_("吹哨超时/未报到"), 14),
+    ]
+
+
+def child_rows(children: list[dict]) -> Iterator[list]:
+    """One row per child center (its whole subtree), the center's own cases ("本级") first."""
+    for row in children:
+        yield [
+            _("本级") if row["is_own"] else row["center"].name,
+            row["received"],
+            row["closed"],
+            _rate(row["acceptance_rate"]),
+            _rate(row["closure_rate"]),
+            _rate(row["satisfaction_rate"]),
+            row["overdue"],
+            row["red_open"],
+            row["reported_up"],
+            row["whistle_late"],
+        ]
+
+
+def write_report(fileobj, *, period: Period, now: dt.datetime, department=None, centers=None) -> None:
+    """Write the period's report as an xlsx workbook: one sheet per table, the ledger last.
+
+    With ``centers`` (a Center) the center's subtree, with a sheet comparing its child centers
+    (下级中心对比) and the ranking of the departments at that center.
+    """
     start, end = period.start, period.end
     sheets = _Sheets()
-    figures = selectors.summary_figures(start, end, now, department=department)
-    _figures_sheet(sheets, figure_rows(figures))
     if department is None:
-        ranking = selectors.department_ranking(start, end, now, thresholds=ReportThresholds.current())
-        sheets.add(_("部门考评"), ranking_columns(), ranking_rows(ranking))
+        report = selectors.network_report(
+            start, end, now, thresholds=ReportThresholds.current(), centers=centers
+        )
+        _figures_sheet(sheets, figure_rows(report["figures"]))
+        if len(report["children"]) > 1:  # the center has child centers
+            sheets.add(_("下级中心对比"), child_columns(), child_rows(report["children"]))
+        sheets.add(_("部门考评"), ranking_columns(), ranking_rows(report["ranking"]))
+    else:
+        figures = selectors.summary_figures(start, end, now, department=department, centers=centers)
+        _figures_sheet(sheets, figure_rows(figures))
     last_day = min(period.last, timezone.localdate(now))
     sheets.add(
         _("按周受理"),
         [Column(_("周起始日"), 12, DATE), Column(_("受理件数"), 10)],
         (
             [week["week"], week["count"]]
-            for week in selectors.weekly_intake(last_day=last_day, department=department)
+            for week in selectors.weekly_intake(last_day=last_day, department=department, centers=centers)
         ),
     )
-    breakdowns = selectors.breakdowns(start, end, department=department)
+    breakdowns = selectors.breakdowns(start, end, department=department, centers=centers)
     for key, title, header in (
         ("category", _("按类别"), _("类别")),
         ("source", _("按来源"), _("来源")),
@@ -182,13 +241,13 @@ def write_report(fileobj, *, period: Period, now: dt.datetime, department=None) 
             [Column(header, 16), Column(_("件数"), 10)],
             ([b["label"], b["count"]] for b in breakdowns[key]),
         )
-    _callbacks_sheet(sheets, period, department)
-    _orders_sheet(sheets, period, department)
-    _notable_sheet(sheets, period, department)
+    _callbacks_sheet(sheets, period, department, centers)
+    _orders_sheet(sheets, period, department, centers)
+    _notable_sheet(sheets, period, department, centers)
     sheets.add(
         _("案件台账"),
         ledger_columns(),
-        ledger_values(selectors.ledger_rows(start, end, department=department)),
+        ledger_values(selectors.ledger_rows(start, end, department=department, centers=centers)),
     )
     sheets.save(fileobj)
 
@@ -207,10 +266,11 @@ def _figures_sheet(sheets: _Sheets, rows: list[list]) -> None:
         sheet.append([name, value, note])
 
 
-def _callbacks_sheet(sheets: _Sheets, period: Period, department) -> None:
-    found = selectors.callback_round(period.previous_month().first)  # the round worked in this month
+def _callbacks_sheet(sheets: _Sheets, period: Period, department, centers=None) -> None:
+    # the round worked in this month
+    found = selectors.callback_round(period.previous_month().first, centers=centers)
     statuses, ratings = _labels(Callback.Status.choices), _labels(Rating.choices)
-    callbacks = selectors.round_callbacks(found["round"]) if found["round"] else []
+    callbacks = selectors.round_callbacks(found["round"], centers=centers) if found["round"] else []
     if department is not None and found["round"]:
         callbacks = callbacks.filter(case__lead_department=department)
     sheets.add(
@@ -243,9 +303,9 @@ def _callbacks_sheet(sheets: _Sheets, period: Period, department) -> None:
     )
 
 
-def _orders_sheet(sheets: _Sheets, period: Period, department) -> None:
+def _orders_sheet(sheets: _Sheets, period: Period, department, centers=None) -> None:
     reasons, levels, statuses = _labels(Reason.choices), _labels(Level.choices), _labels(OrderStatus.choices)
-    orders = selectors.orders_issued(period.start, period.end, department=department)
+    orders = selectors.orders_issued(period.start, period.end, department=department, centers=centers)
     sheets.add(
         _("督办单"),
         [
@@ -278,9 +338,9 @@ def _orders_sheet(sheets: _Sheets, period: Period, department) -> None:
     )
 
 
-def _notable_sheet(sheets: _Sheets, period: Period, department) -> None:
+def _notable_sheet(sheets: _Sheets, period: Period, department, centers=None) -> None:
     colours, states = _labels(RiskColour.choices), _labels(State.choices)
-    cases = selectors.notable_cases(period.start, period.end, department=department)
+    cases = selectors.notable_cases(period.start, period.end, department=department, centers=centers)
     sheets.add(
         _("重点案件"),
         [

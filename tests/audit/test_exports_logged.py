@@ -41,7 +41,9 @@ def consume(response):
         ("supervision:reports_department_csv", ["court"], "export.ledger", "ledger", "csv", "court", 2),
     ],
 )
-def test_each_export_writes_a_row(client, leader, october_cases, name, args, action, kind, fmt, slug, rows):
+def test_each_export_writes_a_row(
+    client, leader, center, october_cases, name, args, action, kind, fmt, slug, rows
+):
     client.force_login(leader)
     response = client.get(reverse(name, args=args), {"month": "2026-10"}, REMOTE_ADDR="10.1.2.3")
     assert response.status_code == 200
@@ -54,6 +56,8 @@ def test_each_export_writes_a_row(client, leader, october_cases, name, args, act
         "format": fmt,
         "period": {"first": "2026-10-01", "last": "2026-10-31"},
         "department": slug,
+        # A center's export names the center whose subtree it covers (issue 13); a department's, none.
+        "center": None if slug else center.slug,
         "ledger_rows": rows,
     }
 

@@ -370,11 +370,12 @@ START_PAGE_QUERIES = {
     # Reception: 1 for its count of today's intake; leader: 2 counts + 1 for the most urgent orders;
     # coordinator: 3 counts + 2 (cases, orders); liaison: 3 + 2 and its waiting summonses (1); admin: 1 + 1.
     # Reception also finds its own window (the latest intake's and visit's desk, the desks: 3);
-    # the leader's dashboard reads the working-day calendar for its default period (1).
+    # the leader's dashboard reads the working-day calendar for its default period (1), and since
+    # issue 13 groups seven figure families by center, reads its subtree's centers and its overdue list.
     Role.RECEPTION: ("cases:intake", 10),
     Role.COORDINATOR: ("cases:workbench", 14),
     Role.LIAISON: ("cases:department_desk", 13),
-    Role.LEADER: ("supervision:reports_dashboard", 20),
+    Role.LEADER: ("supervision:reports_dashboard", 25),
     Role.ADMIN: ("admin:index", 10),
 }
 

@@ -23,6 +23,7 @@ from .figures import (
     covered_months,
     department_figures,
     ratio,
+    scope_q,
     summary_figures,
     with_rates,
 )
@@ -42,7 +43,9 @@ from .ranking import (
     Verdict,
     center_report,
     department_ranking,
+    network_report,
     score_of,
+    whistle_counts,
 )
 
 __all__ = [
@@ -65,6 +68,7 @@ __all__ = [
     "leader_orders",
     "ledger_count",
     "ledger_rows",
+    "network_report",
     "notable_cases",
     "open_orders",
     "orders_by_reason",
@@ -74,8 +78,10 @@ __all__ = [
     "ratio",
     "red_open_cases",
     "round_callbacks",
+    "scope_q",
     "score_of",
     "summary_figures",
     "weekly_intake",
+    "whistle_counts",
     "with_rates",
 ]

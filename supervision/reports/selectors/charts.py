@@ -14,12 +14,12 @@ from cases.models import (
     Source,
 )
 
-from .figures import UNRATED, _in
+from .figures import UNRATED, _in, scope_q
 
 # --- Charts -------------------------------------------------------------------------------------
 
 
-def weekly_intake(*, last_day: dt.date, weeks: int = 12, department=None) -> list[dict]:
+def weekly_intake(*, last_day: dt.date, weeks: int = 12, department=None, centers=None) -> list[dict]:
     """Cases received per week (Monday to Sunday) for ``weeks`` weeks ending with ``last_day``'s week.
 
     One conditional count per week over the span: the week boundaries are local midnights
@@ -31,7 +31,7 @@ def weekly_intake(*, last_day: dt.date, weeks: int = 12, department=None) -> lis
     tz = timezone.get_current_timezone()
     bounds = [timezone.make_aware(dt.datetime.combine(day, dt.time()), tz) for day in days]
     bounds.append(timezone.make_aware(dt.datetime.combine(monday + dt.timedelta(weeks=1), dt.time()), tz))
-    cases = Case.objects.filter(_in("created_at", bounds[0], bounds[-1]))
+    cases = Case.objects.filter(_in("created_at", bounds[0], bounds[-1]), scope_q(centers))
     if department is not None:
         cases = cases.filter(lead_department=department)
     counts = cases.aggregate(
@@ -51,9 +51,11 @@ def _breakdown(counts: dict, choices) -> list[dict]:
     return known
 
 
-def breakdowns(start: dt.datetime, end: dt.datetime, *, department=None) -> dict[str, list[dict]]:
+def breakdowns(
+    start: dt.datetime, end: dt.datetime, *, department=None, centers=None
+) -> dict[str, list[dict]]:
     """Cases received in the period by category, source and risk colour (one grouped query)."""
-    cases = Case.objects.filter(_in("created_at", start, end))
+    cases = Case.objects.filter(_in("created_at", start, end), scope_q(centers))
     if department is not None:
         cases = cases.filter(lead_department=department)
     shown_colour = DbCase(When(risk_colour="", then=F("proposed_colour")), default=F("risk_colour"))

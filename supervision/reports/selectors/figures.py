@@ -20,7 +20,8 @@ from cases.models import (
     State,
 )
 from cases.queues import overdue_q
-from departments.models import Department
+from departments.models import Center, Department
+from departments.scope import subtree_q
 
 from ...models import (
     OPEN_ORDER_STATUSES,
@@ -75,8 +76,24 @@ DEFINITIONS = [
     (
         _("考评得分"),
         _(
-            "签收及时率、按期办结率、在办按期率、综合满意率四项中有数据的各项的平均值（百分制）。"
+            "签收及时率、按期办结率、在办按期率、综合满意率、吹哨按时报到率五项中有数据的各项的平均值（百分制）。"
+            "吹哨按时报到率 = 按时报到次数 ÷（按时报到 + 超时/未报到次数），超时或未报到越多，得分越低；本期未被吹哨的单位不计此项。"
             "得分最低的单位标红；按期办结率或综合满意率低于达标线的单位标为未达标。"
+        ),
+    ),
+    (
+        _("吹哨报到"),
+        _(
+            "按吹哨时间归入统计期。被吹哨次数：单位被召集报到的次数；按时报到：报到时间不晚于报到期限；"
+            "超时/未报到：报到晚于期限，或期限已过仍未报到。"
+        ),
+    ),
+    (_("上报"), _("统计期内从该中心（含其下级中心）向上级中心上报的次数，按上报时间统计。")),
+    (
+        _("下级中心对比"),
+        _(
+            "每个下级中心一行，汇总该中心及其全部下级；案件按当前所在中心归属，吹哨按吹哨中心、上报按发出中心归属。"
+            "“本级”一行为本中心自己办理的案件；各行相加等于本中心合计。部门考评只列本级中心的部门。"
         ),
     ),
     (
@@ -102,6 +119,22 @@ DEFINITIONS = [
     ),
     (_("部门归属"), _("案件按牵头单位统计，督办单按被督办单位统计，协办单位不计。")),
 ]
+
+
+def scope_q(centers, field: str = "center") -> Q:
+    """The condition "``field`` (a Center key) lies in ``centers``": the one way reports are scoped.
+
+    ``centers`` is a :class:`~departments.models.Center` (that center and its whole subtree, through
+    :func:`departments.scope.subtree_q`), a queryset of centers (a subquery of their ids), a ready
+    ``Q``, or None (every center: the deployment's operator and the API's older callers).
+    """
+    if centers is None:
+        return Q()
+    if isinstance(centers, Q):
+        return centers
+    if isinstance(centers, Center):
+        return subtree_q(centers, field)
+    return Q(**{f"{field}__in": centers.values("pk")})
 
 
 def ratio(part: int, whole: int) -> float | None:
@@ -154,7 +187,7 @@ def _case_counts(start, end, now) -> dict[str, Count]:
     return {name: Count("id", filter=q) for name, q in _case_conditions(start, end, now).items()}
 
 
-def _reworked_cases(start, end) -> QuerySet[Case]:
+def _reworked_cases(start, end, centers=None) -> QuerySet[Case]:
     """Cases closed in the period that were ever sent back or reopened.
 
     A query of its own: as a top-level EXISTS the planner can choose a semi-join; as a
@@ -162,8 +195,10 @@ def _reworked_cases(start, end) -> QuerySet[Case]:
     cost made PostgreSQL JIT-compile the whole query (≈0.4 s) for a few thousand rows.
     """
     rework = CaseEvent.objects.filter(case_id=OuterRef("pk"), transition__in=REWORK_TRANSITIONS)
-    return Case.objects.filter(Q(state__in=CLOSED_STATES) & _in("closed_at", start, end)).filter(
-        Exists(rework)
+    return (
+        Case.objects.filter(Q(state__in=CLOSED_STATES) & _in("closed_at", start, end))
+        .filter(scope_q(centers))
+        .filter(Exists(rework))
     )
 
 
@@ -179,8 +214,10 @@ def _rating_counts(prefix: str) -> dict[str, Count]:
     }
 
 
-def _closing_evaluations(start, end) -> QuerySet[Evaluation]:
-    return Evaluation.objects.filter(_in("created_at", start, end), channel__in=CLOSING_CHANNELS)
+def _closing_evaluations(start, end, centers=None) -> QuerySet[Evaluation]:
+    return Evaluation.objects.filter(
+        _in("created_at", start, end), scope_q(centers, "case__center"), channel__in=CLOSING_CHANNELS
+    )
 
 
 def covered_months(start: dt.datetime, end: dt.datetime) -> Q:
@@ -193,8 +230,10 @@ def covered_months(start: dt.datetime, end: dt.datetime) -> Q:
     return Q(round__month__gte=first, round__month__lt=timezone.localdate(end))
 
 
-def _answered_callbacks(start, end) -> QuerySet[Callback]:
-    return Callback.objects.filter(covered_months(start, end), status=Callback.Status.DONE).exclude(rating="")
+def _answered_callbacks(start, end, centers=None) -> QuerySet[Callback]:
+    return Callback.objects.filter(
+        covered_months(start, end), scope_q(centers, "case__center"), status=Callback.Status.DONE
+    ).exclude(rating="")
 
 
 def _order_counts(start, end, now) -> dict[str, Count]:
@@ -241,17 +280,20 @@ def with_rates(counts: dict) -> dict:
     }
 
 
-def summary_figures(start: dt.datetime, end: dt.datetime, now: dt.datetime, *, department=None) -> dict:
+def summary_figures(
+    start: dt.datetime, end: dt.datetime, now: dt.datetime, *, department=None, centers=None
+) -> dict:
     """The center's figures for a period as one flat dict of numbers (five queries).
 
-    With ``department`` the same figures for the cases it leads and the orders on it. This is
-    the shape the REST API returns (``/api/v1/reports/summary/``, ``/departments/{slug}/``).
+    With ``department`` the same figures for the cases it leads and the orders on it. With
+    ``centers`` (see :func:`scope_q`) only the cases held in those centers, and what points at
+    them. This is the shape the REST API returns (``/api/v1/reports/summary/``, ``/departments/{slug}/``).
     """
-    cases = Case.objects.filter(_touched(start, end, now))
-    reworked = _reworked_cases(start, end)
-    evaluations = _closing_evaluations(start, end)
-    callbacks = _answered_callbacks(start, end)
-    orders = SupervisionOrder.objects.filter(_orders_touched(start, end))
+    cases = Case.objects.filter(_touched(start, end, now), scope_q(centers))
+    reworked = _reworked_cases(start, end, centers)
+    evaluations = _closing_evaluations(start, end, centers)
+    callbacks = _answered_callbacks(start, end, centers)
+    orders = SupervisionOrder.objects.filter(_orders_touched(start, end), scope_q(centers, "case__center"))
     if department is not None:
         cases = cases.filter(lead_department=department)
         reworked = reworked.filter(lead_department=department)
@@ -267,7 +309,7 @@ def summary_figures(start: dt.datetime, end: dt.datetime, now: dt.datetime, *, d
 
 
 def department_figures(
-    department: Department, start: dt.datetime, end: dt.datetime, now: dt.datetime
+    department: Department, start: dt.datetime, end: dt.datetime, now: dt.datetime, *, centers=None
 ) -> dict:
     """One department's figures for a period (same keys as :func:`summary_figures`)."""
-    return summary_figures(start, end, now, department=department)
+    return summary_figures(start, end, now, department=department, centers=centers)

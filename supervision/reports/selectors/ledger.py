@@ -8,7 +8,7 @@ from cases.models import (
     Case,
 )
 
-from .figures import CLOSED_STATES, _in
+from .figures import CLOSED_STATES, _in, scope_q
 
 # --- The ledger (台账) ---------------------------------------------------------------------------
 
@@ -33,8 +33,8 @@ LEDGER_FIELDS = (
 )
 
 
-def _ledger_cases(start: dt.datetime, end: dt.datetime, *, department=None):
-    cases = Case.objects.filter(
+def _ledger_cases(start: dt.datetime, end: dt.datetime, *, department=None, centers=None):
+    cases = Case.objects.filter(scope_q(centers)).filter(
         _in("created_at", start, end) | (Q(state__in=CLOSED_STATES) & _in("closed_at", start, end))
     )
     if department is not None:
@@ -42,16 +42,18 @@ def _ledger_cases(start: dt.datetime, end: dt.datetime, *, department=None):
     return cases
 
 
-def ledger_count(start: dt.datetime, end: dt.datetime, *, department=None) -> int:
+def ledger_count(start: dt.datetime, end: dt.datetime, *, department=None, centers=None) -> int:
     """Return how many rows the ledger of the period has (one COUNT, for the export's audit row)."""
-    return _ledger_cases(start, end, department=department).count()
+    return _ledger_cases(start, end, department=department, centers=centers).count()
 
 
-def ledger_rows(start: dt.datetime, end: dt.datetime, *, department=None, chunk_size: int = 2000):
+def ledger_rows(
+    start: dt.datetime, end: dt.datetime, *, department=None, centers=None, chunk_size: int = 2000
+):
     """Yield the cases received or closed in the period as tuples of :data:`LEDGER_FIELDS`.
 
     Streams from a server-side cursor in chunks: memory stays flat however many rows.
     """
-    cases = _ledger_cases(start, end, department=department)
+    cases = _ledger_cases(start, end, department=department, centers=centers)
     ordered = cases.order_by("created_at", "id").values_list(*LEDGER_FIELDS)
     yield from ordered.iterator(chunk_size=chunk_size)

@@ -16,6 +16,7 @@ from ...models import (
     Level,
     SupervisionOrder,
 )
+from .figures import scope_q
 
 # --- Lists ---------------------------------------------------------------------------------------
 
@@ -35,8 +36,8 @@ LIST_FIELDS = (
 )
 
 
-def _open_cases(department=None) -> QuerySet[Case]:
-    cases = Case.objects.filter(state__in=OPEN_STATES)
+def _open_cases(department=None, centers=None) -> QuerySet[Case]:
+    cases = Case.objects.filter(scope_q(centers), state__in=OPEN_STATES)
     if department is not None:
         cases = cases.filter(lead_department=department)
     return (
@@ -47,30 +48,30 @@ def _open_cases(department=None) -> QuerySet[Case]:
     )
 
 
-def red_open_cases(*, department=None) -> QuerySet[Case]:
+def red_open_cases(*, department=None, centers=None) -> QuerySet[Case]:
     """Open red cases (assessed red, or proposed red and not yet assessed), most urgent first."""
-    return _open_cases(department).filter(
+    return _open_cases(department, centers).filter(
         Q(risk_colour=RiskColour.RED) | Q(risk_colour="", proposed_colour=RiskColour.RED)
     )
 
 
-def problem_cases(*, department=None) -> QuerySet[Case]:
+def problem_cases(*, department=None, centers=None) -> QuerySet[Case]:
     """Open problem cases (问题工单), most urgent first."""
-    return _open_cases(department).filter(is_problem=True)
+    return _open_cases(department, centers).filter(is_problem=True)
 
 
-def overdue_cases(*, now: dt.datetime, department=None) -> QuerySet[Case]:
+def overdue_cases(*, now: dt.datetime, department=None, centers=None) -> QuerySet[Case]:
     """Open cases past their running deadline, the longest overdue first."""
-    return _open_cases(department).filter(overdue_q(now))
+    return _open_cases(department, centers).filter(overdue_q(now))
 
 
-def leader_orders(*, department=None) -> QuerySet[SupervisionOrder]:
+def leader_orders(*, department=None, centers=None) -> QuerySet[SupervisionOrder]:
     """Open leader-level orders (挂牌督办), the nearest answer deadline first."""
-    return open_orders(department=department).filter(level=Level.LEADER)
+    return open_orders(department=department, centers=centers).filter(level=Level.LEADER)
 
 
-def open_orders(*, department=None) -> QuerySet[SupervisionOrder]:
-    orders = SupervisionOrder.objects.filter(status__in=OPEN_ORDER_STATUSES)
+def open_orders(*, department=None, centers=None) -> QuerySet[SupervisionOrder]:
+    orders = SupervisionOrder.objects.filter(scope_q(centers, "case__center"), status__in=OPEN_ORDER_STATUSES)
     if department is not None:
         orders = orders.filter(department=department)
     return (

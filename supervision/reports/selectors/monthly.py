@@ -20,17 +20,17 @@ from ...models import (
     Reason,
     SupervisionOrder,
 )
-from .figures import CLOSED_STATES, _in, ratio
+from .figures import CLOSED_STATES, _in, ratio, scope_q
 
 # --- The monthly report -------------------------------------------------------------------------
 
 
-def callback_round(month: dt.date) -> dict:
+def callback_round(month: dt.date, *, centers=None) -> dict:
     """The callback round that samples ``month``'s closed cases, with its results (two queries)."""
     round = CallbackRound.objects.filter(month=month.replace(day=1)).first()
     if round is None:
         return {"round": None}
-    counts = Callback.objects.filter(round=round).aggregate(
+    counts = Callback.objects.filter(scope_q(centers, "case__center"), round=round).aggregate(
         total=Count("id"),
         pending=Count("id", filter=Q(status=Callback.Status.PENDING)),
         done=Count("id", filter=Q(status=Callback.Status.DONE)),
@@ -50,20 +50,22 @@ def callback_round(month: dt.date) -> dict:
     return {"round": round, **counts}
 
 
-def round_callbacks(round: CallbackRound) -> QuerySet[Callback]:
+def round_callbacks(round: CallbackRound, *, centers=None) -> QuerySet[Callback]:
     """The callbacks of a round with their case and department, in drawing order."""
     return (
-        Callback.objects.filter(round=round)
+        Callback.objects.filter(scope_q(centers, "case__center"), round=round)
         .select_related("case__lead_department", "order")
         .order_by("position")
     )
 
 
-def orders_by_reason(start: dt.datetime, end: dt.datetime) -> list[dict]:
+def orders_by_reason(start: dt.datetime, end: dt.datetime, *, centers=None) -> list[dict]:
     """Orders issued in the period by reason: issued, of which leader level, verified since, still open."""
     rows = {
         row["reason"]: row
-        for row in SupervisionOrder.objects.filter(_in("issued_at", start, end))
+        for row in SupervisionOrder.objects.filter(
+            _in("issued_at", start, end), scope_q(centers, "case__center")
+        )
         .values("reason")
         .annotate(
             issued=Count("id"),
@@ -79,24 +81,28 @@ def orders_by_reason(start: dt.datetime, end: dt.datetime) -> list[dict]:
     ]
 
 
-def orders_issued(start: dt.datetime, end: dt.datetime, *, department=None) -> QuerySet[SupervisionOrder]:
+def orders_issued(
+    start: dt.datetime, end: dt.datetime, *, department=None, centers=None
+) -> QuerySet[SupervisionOrder]:
     """Orders issued in the period, in order of issue."""
-    orders = SupervisionOrder.objects.filter(_in("issued_at", start, end))
+    orders = SupervisionOrder.objects.filter(_in("issued_at", start, end), scope_q(centers, "case__center"))
     if department is not None:
         orders = orders.filter(department=department)
     return orders.select_related("case", "department").order_by("issued_at", "id")
 
 
-def notable_cases(start: dt.datetime, end: dt.datetime, *, department=None) -> QuerySet[Case]:
+def notable_cases(start: dt.datetime, end: dt.datetime, *, department=None, centers=None) -> QuerySet[Case]:
     """Cases received or closed in the period that are red, problem cases, escalated or under leader-level supervision."""
     leader_order = SupervisionOrder.objects.filter(case_id=OuterRef("pk"), level=Level.LEADER)
-    cases = Case.objects.filter(
-        _in("created_at", start, end) | (Q(state__in=CLOSED_STATES) & _in("closed_at", start, end))
-    ).filter(
-        Q(risk_colour=RiskColour.RED)
-        | Q(is_problem=True)
-        | Q(state=State.ESCALATED)
-        | Q(Exists(leader_order))
+    cases = (
+        Case.objects.filter(scope_q(centers))
+        .filter(_in("created_at", start, end) | (Q(state__in=CLOSED_STATES) & _in("closed_at", start, end)))
+        .filter(
+            Q(risk_colour=RiskColour.RED)
+            | Q(is_problem=True)
+            | Q(state=State.ESCALATED)
+            | Q(Exists(leader_order))
+        )
     )
     if department is not None:
         cases = cases.filter(lead_department=department)

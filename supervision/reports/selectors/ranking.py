@@ -2,13 +2,16 @@
 
 import datetime as dt
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
     Case,
+    Referral,
+    ReferralKind,
+    WhistleSummons,
 )
-from departments.models import Department
+from departments.models import Center, Department
 
 from ...models import (
     SupervisionOrder,
@@ -25,6 +28,8 @@ from .figures import (
     _rating_counts,
     _reworked_cases,
     _touched,
+    ratio,
+    scope_q,
     with_rates,
 )
 
@@ -55,98 +60,248 @@ def _due_q(start: dt.datetime, end: dt.datetime, now: dt.datetime) -> Q:
 # --- The department evaluation (考评) -----------------------------------------------------------
 
 
-def _grouped(queryset: QuerySet, key: str, aggregates: dict) -> dict[int, dict]:
-    rows = queryset.values(key).annotate(**aggregates).order_by()
-    return {row.pop(key): row for row in rows}
+def _grouped(queryset: QuerySet, keys: tuple[str, str], aggregates: dict) -> dict[tuple, dict]:
+    """One grouped query: ``{(center id, department id): {figure: count}}``."""
+    rows = queryset.values(*keys).annotate(**aggregates).order_by()
+    return {(row.pop(keys[0]), row.pop(keys[1])): row for row in rows}
+
+
+SCORE_KEYS = ("acceptance_rate", "closure_rate", "in_hand_on_time_rate", "satisfaction_rate", "whistle_rate")
 
 
 def score_of(row: dict) -> float | None:
-    """The evaluation score: the mean of the rates a department has, out of 100."""
-    keys = ("acceptance_rate", "closure_rate", "in_hand_on_time_rate", "satisfaction_rate")
-    rates = [row[k] for k in keys if row[k] is not None]
+    """The evaluation score: the mean of the rates a department has, out of 100.
+
+    The rates are acceptance on time, closure on time, in hand on time, satisfaction and, for a
+    department summoned by a whistle in the period, reporting on time (按时报到率): every late or
+    missing answer lowers it, and with it the score.
+    """
+    rates = [row[k] for k in SCORE_KEYS if row.get(k) is not None]
     return round(100 * sum(rates) / len(rates), 1) if rates else None
 
 
-def center_report(
-    start: dt.datetime, end: dt.datetime, now: dt.datetime, *, thresholds: ReportThresholds | None = None
-) -> tuple[dict, list[dict]]:
-    """The center's figures and the department ranking together, in six queries.
-
-    Cases, reworked cases, closing evaluations, callbacks and orders are each counted in one
-    query grouped by department (cases without a lead department form their own group); the
-    center's figures are the sums of those few groups, so they equal :func:`summary_figures`
-    while each table is read once instead of twice.
-    """
-    thresholds = thresholds or ReportThresholds.current()
-    groups = _department_groups(start, end, now)
-    totals = {
-        key: sum(group.get(key, 0) for table in groups for group in table.values())
-        for key in _empty_counts(start, end, now)
+def whistle_counts(now: dt.datetime) -> dict[str, Count]:
+    """The summonses of whistles: all, answered on time, answered late or still waiting past the deadline."""
+    late = Q(reported_at__gt=F("respond_by")) | Q(status=WhistleSummons.Status.WAITING, respond_by__lt=now)
+    return {
+        "whistle_summoned": Count("id"),
+        "whistle_on_time": Count("id", filter=Q(reported_at__lte=F("respond_by"))),
+        "whistle_late": Count("id", filter=late),
     }
-    # "due" is the ranking's sample size, not one of the center's figures.
-    return with_rates(totals), _ranking(groups, start, end, now, thresholds)
+
+
+def _whistle_rate(counts: dict) -> float | None:
+    return ratio(counts["whistle_on_time"], counts["whistle_on_time"] + counts["whistle_late"])
+
+
+def center_report(
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime,
+    *,
+    thresholds: ReportThresholds | None = None,
+    centers=None,
+) -> tuple[dict, list[dict]]:
+    """The center's figures and the department ranking together (see :func:`network_report`).
+
+    With ``centers`` a Center: its subtree's figures, and the ranking of the departments at that
+    center. Without: every case, every department (the API's older callers).
+    """
+    report = network_report(start, end, now, thresholds=thresholds, centers=centers, children=False)
+    network_only = {"due", "reported_up", "whistle_rate", *whistle_counts(now)}
+    figures = {key: value for key, value in report["figures"].items() if key not in network_only}
+    return figures, report["ranking"]
 
 
 def department_ranking(
-    start: dt.datetime, end: dt.datetime, now: dt.datetime, *, thresholds: ReportThresholds | None = None
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime,
+    *,
+    thresholds: ReportThresholds | None = None,
+    centers=None,
 ) -> list[dict]:
-    """Every department's figures, best score first, the worst and those below the floors marked (six queries)."""
-    return center_report(start, end, now, thresholds=thresholds)[1]
+    """Every department's figures, best score first, the worst and those below the floors marked."""
+    return center_report(start, end, now, thresholds=thresholds, centers=centers)[1]
+
+
+def network_report(
+    start: dt.datetime,
+    end: dt.datetime,
+    now: dt.datetime,
+    *,
+    thresholds: ReportThresholds | None = None,
+    centers=None,
+    children: bool = True,
+) -> dict:
+    """A center's figures, its department ranking and its child centers' table, in a fixed number of queries.
+
+    Cases, reworked cases, closing evaluations, callbacks, orders and whistle summonses are each
+    counted in **one** query grouped by (center, department); reports up in one query grouped by
+    the sending center. Every table below is a sum of those few groups: the center's figures (all
+    of them, so they equal :func:`summary_figures`), the ranking (by department) and one row per
+    direct child center (the groups of the centers in the child's subtree, by path), plus the
+    center's own row ("本级"). The number of queries does not depend on the number of children.
+    """
+    thresholds = thresholds or ReportThresholds.current()
+    root = centers if isinstance(centers, Center) else None
+    groups = _groups(start, end, now, centers, reported_up=children)
+    empty = _empty_counts(start, end, now)
+    totals = _with_all_rates(_sum(groups, empty, lambda key: True))
+    ranking = _ranking(groups, start, end, now, thresholds, level=root)
+    children = _children(groups, empty, root) if root is not None and children else []
+    return {"figures": totals, "ranking": ranking, "children": children}
+
+
+def _sum(groups, empty: dict, keep) -> dict:
+    counts = dict(empty)
+    for table in groups:
+        for key, row in table.items():
+            if keep(key):
+                for name, value in row.items():
+                    counts[name] += value
+    return counts
+
+
+def _with_all_rates(counts: dict) -> dict:
+    row = with_rates(counts)
+    row["whistle_rate"] = _whistle_rate(counts)
+    return row
+
+
+def _children(groups, empty: dict, root: Center) -> list[dict]:
+    """One row per direct child of ``root`` (its whole subtree), and root's own row first.
+
+    Each center of the subtree belongs to the child whose path prefixes its own (the next code
+    in its path after root's); one pass over the groups adds each into its row, so a province
+    with a thousand townships costs one sweep, not one per child.
+    """
+    centers = list(
+        Center.objects.filter(path__startswith=root.path)
+        .only("pk", "path", "parent_id", "name", "slug", "code", "level")
+        .order_by("code")
+    )
+    children = [c for c in centers if c.parent_id == root.pk]
+    row_of_path = {root.path: 0, **{c.path: i for i, c in enumerate(children, start=1)}}
+    row_of_center = {}
+    for center in centers:
+        rest = center.path[len(root.path) :]
+        top = root.path + rest.split("/", 1)[0] + "/" if rest else root.path
+        row_of_center[center.pk] = row_of_path.get(top)
+    counts = [dict(empty) for _ in range(len(children) + 1)]
+    for table in groups:
+        for (center_id, _department), row in table.items():
+            index = row_of_center.get(center_id)
+            if index is None:
+                continue
+            target = counts[index]
+            for name, value in row.items():
+                target[name] += value
+    rows = [_with_all_rates(counts[0]) | {"center": root, "is_own": True, "center_id": root.pk}]
+    for index, child in enumerate(children, start=1):
+        rows.append(
+            _with_all_rates(counts[index]) | {"center": child, "is_own": False, "center_id": child.pk}
+        )
+    return rows
 
 
 def _empty_counts(start, end, now) -> dict[str, int]:
     return {
         **dict.fromkeys(_case_counts(start, end, now), 0),
+        "due": 0,
         "reworked": 0,
         **dict.fromkeys(_rating_counts("evaluations"), 0),
         **dict.fromkeys(_rating_counts("callbacks"), 0),
         **dict.fromkeys(_order_counts(start, end, now), 0),
+        **dict.fromkeys(whistle_counts(now), 0),
+        "reported_up": 0,
     }
 
 
-def _by_lead_department(queryset: QuerySet) -> QuerySet:
-    """Annotate rows that point at a case with the case's lead department, looked up per row.
+def _by_case(queryset: QuerySet, centers=None) -> QuerySet:
+    """Annotate rows that point at a case with the case's center and lead department, looked up per row.
 
     A period holds a few thousand evaluations or callbacks while the case table holds every
     case ever: a primary-key lookup per row is cheaper than the hash join over the whole case
     table that the planner otherwise picks.
     """
-    lead = Case.objects.filter(pk=OuterRef("case_id")).order_by().values("lead_department_id")[:1]
-    return queryset.annotate(lead=Subquery(lead))
+    case = Case.objects.filter(pk=OuterRef("case_id")).order_by()
+    return queryset.annotate(
+        lead=Subquery(case.values("lead_department_id")[:1]),
+        case_center=Subquery(case.values("center_id")[:1]),
+    ).filter(scope_q(centers, "case_center"))
 
 
-def _department_groups(start, end, now) -> tuple[dict, ...]:
+CASE_KEYS = ("center", "lead_department")
+
+
+def _groups(start, end, now, centers=None, *, reported_up: bool = True) -> tuple[dict, ...]:
     due = _due_q(start, end, now)
     cases = _grouped(
-        Case.objects.filter(_touched(start, end, now) | due),
-        "lead_department",
+        Case.objects.filter(_touched(start, end, now) | due).filter(scope_q(centers)),
+        CASE_KEYS,
         {**_case_counts(start, end, now), "due": Count("id", filter=due)},
     )
-    reworked = _grouped(_reworked_cases(start, end), "lead_department", {"reworked": Count("id")})
+    reworked = _grouped(_reworked_cases(start, end, centers), CASE_KEYS, {"reworked": Count("id")})
+    # Rows that point at a case are scoped and grouped by the case's center looked up per row
+    # (never a join over the whole case table: see _by_case).
     evaluations = _grouped(
-        _by_lead_department(_closing_evaluations(start, end)), "lead", _rating_counts("evaluations")
+        _by_case(_closing_evaluations(start, end), centers),
+        ("case_center", "lead"),
+        _rating_counts("evaluations"),
     )
     callbacks = _grouped(
-        _by_lead_department(_answered_callbacks(start, end)), "lead", _rating_counts("callbacks")
+        _by_case(_answered_callbacks(start, end), centers),
+        ("case_center", "lead"),
+        _rating_counts("callbacks"),
     )
     orders = _grouped(
-        SupervisionOrder.objects.filter(_orders_touched(start, end)),
-        "department",
+        _by_case(SupervisionOrder.objects.filter(_orders_touched(start, end)), centers),
+        ("case_center", "department"),
         _order_counts(start, end, now),
     )
-    return cases, reworked, evaluations, callbacks, orders
+    whistles = _grouped(
+        WhistleSummons.objects.filter(
+            _in("whistle__blown_at", start, end), scope_q(centers, "whistle__center")
+        ),
+        ("whistle__center", "department"),
+        whistle_counts(now),
+    )
+    if not reported_up:
+        return cases, reworked, evaluations, callbacks, orders, whistles
+    up = _grouped(
+        Referral.objects.filter(
+            _in("created_at", start, end), scope_q(centers, "from_center"), kind=ReferralKind.UP
+        ),
+        ("from_center", "kind"),
+        {"reported_up": Count("id")},
+    )
+    # Reports up belong to a center, not to a department.
+    up = {(center, None): row for (center, _kind), row in up.items()}
+    return cases, reworked, evaluations, callbacks, orders, whistles, up
 
 
-def _ranking(groups, start, end, now, thresholds: ReportThresholds) -> list[dict]:
-    with_data = {pk for table in groups for pk in table if pk is not None}
-    departments = Department.objects.filter(Q(is_active=True) | Q(pk__in=with_data)).order_by("order", "id")
-    empty = {**_empty_counts(start, end, now), "due": 0}
+def _ranking(
+    groups, start, end, now, thresholds: ReportThresholds, *, level: Center | None = None
+) -> list[dict]:
+    """The departments' rows: those at ``level`` (department.center), or every department without it."""
+    by_department: dict[int, dict] = {}
+    for table in groups:
+        for (_center, pk), row in table.items():
+            if pk is None:
+                continue
+            counts = by_department.setdefault(pk, {})
+            for name, value in row.items():
+                counts[name] = counts.get(name, 0) + value
+    departments = Department.objects.filter(Q(is_active=True) | Q(pk__in=list(by_department)))
+    if level is not None:
+        departments = departments.filter(center=level)
+    departments = departments.order_by("order", "id")
+    empty = _empty_counts(start, end, now)
     rows = []
     for department in departments:
-        counts = dict(empty)
-        for table in groups:
-            counts.update(table.get(department.pk, {}))
-        row = with_rates(counts)
+        counts = dict(empty) | by_department.get(department.pk, {})
+        row = _with_all_rates(counts)
         judged = counts["due"] >= MIN_SAMPLE
         row |= {
             "department_id": department.pk,
