@@ -269,3 +269,32 @@ def party_may_evaluate(party, *, applicant_side: bool) -> bool:
     if party is None:
         return applicant_side
     return party.role == Party.Role.APPLICANT
+
+
+# The parent's review of a child's closing of a case assigned down (下派办结审核).
+REFERRAL_REVIEW_ROLES = (Role.COORDINATOR,)
+# Who lists their center's hops between centers (incoming and outgoing).
+REFERRAL_LIST_ROLES = (Role.COORDINATOR, Role.LEADER)
+
+
+def may_review_referral(user, case: Case) -> bool:
+    """Return whether the user may approve or send back the child's closing of a case assigned down.
+
+    A coordinator of the center that assigned it down, while the hop is reported (待审核).
+    """
+    from .models import ReferralKind, ReferralStatus
+
+    if role_of(user) not in REFERRAL_REVIEW_ROLES:
+        return False
+    referral = case.open_referral
+    return (
+        referral is not None
+        and referral.kind == ReferralKind.DOWN
+        and referral.status == ReferralStatus.REPORTED
+        and works_at(user, referral.from_center_id)
+    )
+
+
+def may_list_referrals(user) -> bool:
+    """Return whether the user may list their center's hops between centers."""
+    return role_of(user) in REFERRAL_LIST_ROLES

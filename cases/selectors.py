@@ -451,3 +451,45 @@ def intake_desk_for(user):
         return desks.get(pk=max(latest)[1])
     only = list(desks[:2])
     return only[0] if len(only) == 1 else None
+
+
+# --- Hops between centers (上报、下派、移交) -------------------------------------------------------
+
+
+def referrals_for(user, *, direction: str = "incoming", kind: str = "", status: str = "") -> QuerySet:
+    """Return the hops of the user's center: ``incoming`` (sent to it, or routed through it) or ``outgoing``.
+
+    Scoped by ``departments.scope.center_of``: a user without a center sees none; the operator
+    every hop. Centers, case and people selected: no query per row.
+    """
+    from departments.scope import center_of, sees_whole_tree
+
+    from .models import Referral
+
+    rows = Referral.objects.select_related(
+        "case", "from_center", "to_center", "via_center", "created_by", "decided_by"
+    )
+    if not sees_whole_tree(user):
+        center = center_of(user)
+        if center is None:
+            return rows.none()
+        if direction == "outgoing":
+            rows = rows.filter(from_center=center)
+        else:
+            rows = rows.filter(Q(to_center=center) | Q(via_center=center))
+    if kind:
+        rows = rows.filter(kind=kind)
+    if status:
+        rows = rows.filter(status=status)
+    return rows.order_by("-created_at", "-id")
+
+
+def case_referrals(case: Case) -> list:
+    """Return every hop of ``case`` between centers, oldest first (the 流转记录), in one query."""
+    from .models import Referral
+
+    return list(
+        Referral.objects.filter(case_id=case.pk)
+        .select_related("from_center", "to_center", "via_center", "created_by", "decided_by")
+        .order_by("created_at", "id")
+    )
