@@ -27,7 +27,7 @@ from ..models import (
 from ..permissions import party_may_evaluate
 from ..selectors import default_mediator, mediating_organisations, party_evaluation
 from .base import _lead_liaison, _log, _refresh_problem_flag, _require_may, _required, _transition
-from .network import referral_data, referral_report_closing
+from .network import referral_data, referral_end_on_withdrawal, referral_report_closing
 
 
 class EvaluationForbidden(ActionForbidden):
@@ -433,4 +433,7 @@ def case_withdraw(*, case: Case, actor, reason: str) -> Case:
     """Record that the party withdrew the matter (撤回)."""
     _require_may(actor, "withdraw")
     reason = _required(reason, "reason")
-    return _transition(case, actor=actor, name="withdraw", fire=lambda c: c.withdraw(), reason=reason)
+    case = _transition(case, actor=actor, name="withdraw", fire=lambda c: c.withdraw(), reason=reason)
+    # A case withdrawn on its way between centers ends its open hop there (nobody decides on it).
+    referral_end_on_withdrawal(case, actor=actor, reason=reason)
+    return case

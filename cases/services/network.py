@@ -272,6 +272,16 @@ def referral_report_closing(case: Case, *, now: dt.datetime) -> Referral | None:
     return referral
 
 
+def referral_end_on_withdrawal(case: Case, *, actor, reason: str) -> Referral | None:
+    """The party withdrew a case with an open hop: the hop ends (已退回) with the reason; return it."""
+    referral = _open_referral(case, ReferralKind.UP, ReferralKind.DOWN, ReferralKind.TRANSFER)
+    if referral is None:
+        return None
+    _decide(referral, actor=actor, status=ReferralStatus.RETURNED, note=reason, now=timezone.now())
+    _forget_referral(case)
+    return referral
+
+
 def _reported_down(case: Case, actor) -> Referral:
     referral = _open_referral(case, ReferralKind.DOWN, statuses=(ReferralStatus.REPORTED,))
     if referral is None:

@@ -20,6 +20,7 @@ from cases.services import (
     case_transfer,
     case_transfer_accept,
     case_transfer_decline,
+    case_withdraw,
     referral_approve,
     referral_send_back,
     transfer_targets,
@@ -294,3 +295,12 @@ def test_webhook_rows_carry_the_hop(tree, django_capture_on_commit_callbacks):
     assert delivery.payload["referral"]["from_center"] == tree.a1.code
     assert delivery.payload["referral"]["to_center"] == tree.county.code
     assert delivery.payload["referral"]["referral_kind"] == "up"
+
+
+def test_a_withdrawal_ends_the_open_hop(tree):
+    a1_coord = tree.staff(tree.a1)
+    case = case_escalate(case=take_in(tree.a1, coordinator=a1_coord), actor=a1_coord, reason="x")
+    case = case_withdraw(case=case, actor=a1_coord, reason="当事人撤回")
+    assert case.state == State.WITHDRAWN
+    referral = Referral.objects.get(case=case)
+    assert referral.status == ReferralStatus.RETURNED and referral.decision_note == "当事人撤回"
