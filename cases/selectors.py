@@ -490,6 +490,6 @@ def case_referrals(case: Case) -> list:
 
     return list(
         Referral.objects.filter(case_id=case.pk)
-        .select_related("from_center", "to_center", "via_center", "created_by", "decided_by")
+        .select_related("from_center", "to_center", "via_center", "created_by__staff_profile", "decided_by")
         .order_by("created_at", "id")
     )
