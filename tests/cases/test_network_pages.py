@@ -177,3 +177,50 @@ def test_the_review_buttons_appear_for_the_parent_only(tree):
         'id="form-referral_approve"' not in a1.get(reverse("cases:detail", args=[case.code])).content.decode()
     )
     assert action(a1, case, "referral_approve", {"reason": ""}).status_code == 403
+
+
+# --- The workbench's queues between centers ------------------------------------------------------
+
+
+def test_workbench_queues_between_centers(tree, clock, django_assert_num_queries):
+    county_coord = tree.staff(tree.county)
+    a1_coord = tree.staff(tree.a1)
+    up = case_escalate(case=take_in(tree.a1, coordinator=a1_coord), actor=a1_coord, reason="超出职权")
+    down = case_assign_down(
+        case=take_in(tree.county, coordinator=county_coord),
+        actor=county_coord,
+        center=tree.a2,
+        instructions="请办理",
+        due_by=timezone.now() + dt.timedelta(days=1),
+    )
+    case_transfer(case=take_in(tree.a1, coordinator=a1_coord), actor=a1_coord, to_center=tree.a2, reason="x")
+    clock.shift(dt.timedelta(days=2))  # the 下派 is now overdue
+    county = page_client(county_coord)
+    response = county.get(reverse("cases:workbench"), {"queue": "referrals_up"})
+    html = response.content.decode()
+    assert [r.case_id for r in response.context["hops"]] == [up.pk]
+    assert (
+        '<a href="?queue=transfers" class="tab" id="queue-transfers">移交待定 <span class="count">1</span>'
+        in html
+    )
+    response = county.get(reverse("cases:workbench"), {"queue": "down_active"})
+    assert [r.case_id for r in response.context["hops"]] == [down.pk]
+    assert 'class="deadline overdue"' in response.content.decode()
+    assert 'id="queue-down_active">下派在办 <span class="count overdue">1</span>' in response.content.decode()
+    # Another county sees none of it.
+    other = page_client(tree.staff(tree.county_b))
+    assert list(other.get(reverse("cases:workbench"), {"queue": "referrals_up"}).context["hops"]) == []
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_workbench_referral_queue_queries_do_not_grow(tree, n, django_assert_num_queries):
+    a1_coord, county_coord = tree.staff(tree.a1), tree.staff(tree.county)
+    for _ in range(n):
+        case_escalate(case=take_in(tree.a1, coordinator=a1_coord), actor=a1_coord, reason="x")
+    county = page_client(county_coord)
+    county.get(reverse("cases:workbench"))  # warm the session and caches
+    # The page's 10 with the hops' rows instead of the cases' and the hop counts (one aggregate),
+    # the menu's queue counts (3) and the start page's most urgent cases and orders (2).
+    with django_assert_num_queries(15):
+        response = county.get(reverse("cases:workbench"), {"queue": "referrals_up"})
+    assert len(response.context["hops"]) == n
