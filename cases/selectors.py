@@ -35,24 +35,62 @@ def case_by_code(text: str, queryset: QuerySet[Case] | None = None) -> Case:
     return (queryset if queryset is not None else Case.objects.all()).get(code=code)
 
 
+# The public steps of a case between centers (上报、下派、移交): which centers, when; never why.
+PUBLIC_HOPS = (
+    "escalate",
+    "take_over",
+    "return_down",
+    "assign_down",
+    "transfer",
+    "transfer_accept",
+    "transfer_decline",
+)
+
+
 def public_timeline(case: Case) -> list[dict]:
     """Return the stages of the public timeline with the date each was first reached.
 
     Only stages and dates: nothing personal, no department, no deadline.
     """
+    return public_progress(case)[0]
+
+
+def public_progress(case: Case) -> tuple[list[dict], list[dict]]:
+    """Return the public timeline and the case's steps between centers, from one query of its events.
+
+    A step names the transition, when, and the two centers (public institutions); never the
+    reason, the instructions or who acted.
+    """
+    from .models import TRANSITION_LABELS
+
     first_reached = {}
+    hops = []
     events = (
         CaseEvent.objects.filter(case=case)
         .order_by("created_at", "id")
-        .values_list("transition", "created_at")
+        .values_list("transition", "created_at", "data")
     )
     by_transition = {t: stage for stage, _label, t in PUBLIC_STAGES}
-    for transition, created_at in events:
+    for transition, created_at, data in events:
         stage = by_transition.get(transition)
         if stage and stage not in first_reached:
             first_reached[stage] = created_at
+        if transition in PUBLIC_HOPS:
+            data = data or {}
+            ends = (data.get("from_center_name", ""), data.get("to_center_name", ""))
+            if transition == "return_down":  # back from the parent to the sender
+                ends = ends[::-1]
+            hops.append(
+                {
+                    "kind": transition,
+                    "label": str(TRANSITION_LABELS[transition]),
+                    "at": created_at,
+                    "from_center": ends[0],
+                    "to_center": ends[1],
+                }
+            )
     current = _STATE_TO_STAGE.get(case.state)
-    return [
+    timeline = [
         {
             "key": key,
             "label": label,
@@ -62,6 +100,7 @@ def public_timeline(case: Case) -> list[dict]:
         }
         for key, label, _t in PUBLIC_STAGES
     ]
+    return timeline, hops
 
 
 def _person_filter(phones, id_numbers, prefix: str = ""):

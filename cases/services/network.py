@@ -35,6 +35,9 @@ def referral_data(referral: Referral, **extra) -> dict:
         "from_center": referral.from_center.code,
         "to_center": referral.to_center.code,
         "via_center": referral.via_center.code if referral.via_center_id else None,
+        # Names too: the public tracking page shows the step without looking the centers up.
+        "from_center_name": referral.from_center.name,
+        "to_center_name": referral.to_center.name,
         **extra,
     }
 
