@@ -367,7 +367,7 @@ START_PAGE_QUERIES = {
     # Reception also finds its own window (the latest intake's and visit's desk, the desks: 3);
     # the leader's dashboard reads the working-day calendar for its default period (1).
     Role.RECEPTION: ("cases:intake", 10),
-    Role.COORDINATOR: ("cases:workbench", 14),
+    Role.COORDINATOR: ("cases:workbench", 16),  # + the center and its hops between centers' counts
     Role.LIAISON: ("cases:department_desk", 11),
     Role.LEADER: ("supervision:reports_dashboard", 20),
     Role.ADMIN: ("admin:index", 10),
