@@ -15,6 +15,7 @@ from cases.services import (
     case_close,
     case_escalate,
     case_return_down,
+    case_return_to_center,
     case_submit_result,
     case_take_over,
     case_transfer,
@@ -304,3 +305,38 @@ def test_a_withdrawal_ends_the_open_hop(tree):
     assert case.state == State.WITHDRAWN
     referral = Referral.objects.get(case=case)
     assert referral.status == ReferralStatus.RETURNED and referral.decision_note == "当事人撤回"
+
+
+# --- Who hears of each step -----------------------------------------------------------------------
+
+
+def test_decisions_reach_the_sender_and_the_child(tree, django_capture_on_commit_callbacks):
+    a1_coord, city_coord = tree.staff(tree.a1), tree.staff(tree.city)
+    bystander = tree.staff(tree.county)  # the county between them hears nothing of a transfer decision
+    case = take_in(tree.a1, coordinator=a1_coord)
+    with django_capture_on_commit_callbacks(execute=True):
+        case = case_transfer(case=case, actor=a1_coord, to_center=tree.b1, reason="x")
+        case = case_transfer_decline(case=case, actor=city_coord, reason="属本县管辖")
+    assert _notified("transfer_decline") == {a1_coord.pk}
+    assert bystander.pk not in _notified("transfer")
+
+    county_coord = tree.staff(tree.county)
+    with django_capture_on_commit_callbacks(execute=True):
+        down, _ = _assign_down(tree, county_coord=county_coord)
+        down, _child = _close_at(down, tree.a1)
+        referral_send_back(case=down, actor=county_coord, reason="再核实")
+    assert a1_coord.pk in _notified("reject_down")
+    assert county_coord.pk not in _notified("reject_down")
+
+
+def test_the_centers_own_coordinators_hear_of_a_return(tree, django_capture_on_commit_callbacks):
+    """A department's return goes to the coordinators of the center holding the case, not every center's."""
+    a1_coord, a2_coord = tree.staff(tree.a1), tree.staff(tree.a2)
+    department = DepartmentFactory(center=tree.a1)
+    liaison = StaffFactory(role=Role.LIAISON, center=tree.a1, department=department).user
+    case = take_in(tree.a1, coordinator=a1_coord)
+    case = case_assign(case=case, actor=a1_coord, risk_colour="blue", lead_department=department)
+    with django_capture_on_commit_callbacks(execute=True):
+        case_return_to_center(case=case, actor=liaison, reason="不属本单位")
+    assert a1_coord.pk in _notified("return_to_center")
+    assert a2_coord.pk not in _notified("return_to_center")
