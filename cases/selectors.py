@@ -377,7 +377,7 @@ def case_list_for(user) -> QuerySet[Case]:
     # row costs more than the row itself on a 50-row page.
     return (
         cases_visible_to(user)
-        .select_related("lead_department", "package", "mediated_by")
+        .select_related("center", "lead_department", "package", "mediated_by")
         .prefetch_related(
             Prefetch("parties", queryset=Party.objects.order_by("order", "id"), to_attr="party_list"),
             Prefetch(
@@ -417,7 +417,7 @@ def case_rows_for(user) -> QuerySet[Case]:
 
     return (
         cases_visible_to(user)
-        .select_related("lead_department", "package")
+        .select_related("center", "lead_department", "package")
         .prefetch_related(
             Prefetch("parties", queryset=Party.objects.order_by("order", "id"), to_attr="party_list")
         )
