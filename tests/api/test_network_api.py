@@ -43,13 +43,14 @@ def test_report_up_and_take_over_over_http_and_the_sender_keeps_a_read_only_view
     case = take_in(tree.a1, coordinator=a1_user)
     response = fire(a1, case, "escalate", {"reason": "涉及两镇", "reason_kind": "several_places"})
     assert response.status_code == 200, response.content
-    assert response.json()["state"] == State.ESCALATED
+    assert response.json()["state"] == State.ESCALATED and response.json()["center"] == "huayuan"
     # The sibling township cannot see it; the parent takes it on.
     _a2_user, a2 = coordinator_at(tree.a2)
     assert fire(a2, case, "take_over").status_code == 404
     response = fire(county, case, "take_over", {"note": "县中心接手"})
     assert response.status_code == 200, response.content
     assert response.json()["code"] == case.code and response.json()["state"] == State.ASSESSING
+    assert response.json()["center"] == tree.county.slug
     # The sender still reads it, but may fire nothing.
     assert a1.get(url(f"cases/{case.code}/")).status_code == 200
     assert a1.get(url(f"cases/{case.code}/transitions/")).json()["results"] == []
