@@ -26,6 +26,7 @@ from common.exceptions import ActionForbidden, DomainError
 from common.when import deadline_text
 from departments.models import Department, Role, ServicePackage
 from departments.permissions import role_of, role_required
+from departments.scope import works_at
 
 from .. import services
 from ..codes import InvalidCaseCode, normalize_code
@@ -46,6 +47,7 @@ from ..models import Case, Category, HandlingRecord, Party, RedirectTarget, Resu
 from ..permissions import (
     STAFF_ROLES,
     available_transitions,
+    deciding_center_id,
     holds_case,
     may_add_record,
     may_print_receipt,
@@ -316,7 +318,9 @@ def _render_page(request, case_id: int, *, bound: dict | None = None, status: in
         "is_agreement": case.result_kind == ResultKind.MEDIATION_AGREEMENT,
         "now": timezone.now(),
         # Between centers: who holds the case now (a read-only view for the others), and every hop.
-        "held_elsewhere": role_of(request.user) != Role.LIAISON and not holds_case(request.user, case),
+        "held_elsewhere": role_of(request.user) != Role.LIAISON
+        and not holds_case(request.user, case)
+        and not works_at(request.user, deciding_center_id(case)),
         "referrals": referrals,
         "open_referral": case.open_referral,
     }

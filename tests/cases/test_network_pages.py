@@ -51,7 +51,8 @@ def test_report_up_by_page_then_the_parent_takes_it_on(tree):
     county = page_client(county_coord)
     html = county.get(reverse("cases:detail", args=[case.code])).content.decode()
     assert 'id="form-take_over"' in html and 'id="form-return_down"' in html
-    assert 'id="held-elsewhere"' in html  # still held by the township until taken on
+    assert 'id="held-elsewhere"' not in html  # the county decides: no read-only banner
+    assert 'id="open-referral"' in html and "等待接收或退回" in html
     assert "流转记录" in html and "重大风险（红色）" in html
     response = action(county, case, "take_over", {"reason": ""})
     assert response.status_code == 302
