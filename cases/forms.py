@@ -7,11 +7,21 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from common.validators import validate_id_number, validate_phone
-from departments.models import Department, Desk, Place, Service, ServicePackage
+from departments.models import Center, Department, Desk, Place, Service, ServicePackage
 from departments.places import places_under
+from departments.scope import child_centers
 
 from .attachments import max_files, validate_upload
-from .models import Category, HandlingRecord, Party, RedirectTarget, ResultKind, RiskColour, Source
+from .models import (
+    Category,
+    HandlingRecord,
+    Party,
+    RedirectTarget,
+    ReferralReason,
+    ResultKind,
+    RiskColour,
+    Source,
+)
 from .selectors import default_mediator, mediating_organisations
 
 
@@ -452,3 +462,54 @@ class SummonsReportForm(forms.Form):
     note = forms.CharField(
         label=_("报到说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+# --- Between centers (上报、下派、移交) -----------------------------------------------------------
+
+
+class EscalateForm(ActionForm):
+    """上报: why the case goes to the parent center."""
+
+    reason_kind = forms.ChoiceField(label=_("上报理由"), choices=ReferralReason.choices)
+    reason = forms.CharField(label=_("情况说明"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class InstructionsForm(ActionForm):
+    """退回下级: what the child center is to do."""
+
+    instructions = forms.CharField(
+        label=_("办理要求"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class AssignDownForm(ActionForm):
+    """下派: a direct child center, a deadline (a day: it ends at midnight) and instructions."""
+
+    center = forms.ModelChoiceField(label=_("下级中心"), queryset=Center.objects.none())
+    due_date = forms.DateField(
+        label=_("办结期限"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d"],
+    )
+    instructions = forms.CharField(
+        label=_("办理要求"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        if case is not None:
+            self.fields["center"].queryset = child_centers(case.center)
+
+
+class TransferForm(ActionForm):
+    """移交: a county or township center of another branch, and why."""
+
+    to_center = forms.ModelChoiceField(label=_("移交至"), queryset=Center.objects.none())
+    reason = forms.CharField(label=_("移交理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, case=None, **kwargs):
+        from .services import transfer_targets
+
+        super().__init__(*args, case=case, **kwargs)
+        if case is not None:
+            self.fields["to_center"].queryset = transfer_targets(case.center)

@@ -31,6 +31,21 @@ from .sms import SmsError, get_backend
 # Events that call for a department's attention, and those that call for the center's.
 TO_DEPARTMENT = {"assign", "send_back", "supervise", "reopen"}
 TO_COORDINATORS = {"return_to_center", "submit_result", "flag_problem"}
+# Events of a hop between centers: whose coordinators hear of it (keys of the event's data naming
+# a center by code): the receiving center of a report up, the deciding common parent of a transfer,
+# the child of an assignment down, the sender of a decision; the parent of a child's closing.
+TO_CENTERS = {
+    "escalate": ("to_center",),
+    "take_over": ("from_center",),
+    "return_down": ("from_center",),
+    "assign_down": ("to_center",),
+    "close": ("report_to",),
+    "approve_down": ("to_center",),
+    "reject_down": ("to_center",),
+    "transfer": ("via_center",),
+    "transfer_accept": ("from_center", "to_center"),
+    "transfer_decline": ("from_center",),
+}
 # Events the parties are told about by text message.
 TO_PARTIES = {"create", "assign", "close"}
 
@@ -43,7 +58,7 @@ def staff_recipients(event: CaseEvent):
         department_ids = [case.lead_department_id, *case.co_departments.values_list("pk", flat=True)]
         return users.filter(staff_profile__role=Role.LIAISON, staff_profile__department_id__in=department_ids)
     if event.transition in TO_COORDINATORS:
-        return users.filter(staff_profile__role=Role.COORDINATOR)
+        return users.filter(staff_profile__role=Role.COORDINATOR, staff_profile__center_id=case.center_id)
     if event.transition == "whistle":
         # The summoned departments' liaisons (吹哨): they must report within the deadline.
         summoned = WhistleSummons.objects.filter(whistle_id=event.data.get("whistle")).values("department_id")
@@ -52,6 +67,10 @@ def staff_recipients(event: CaseEvent):
         # The coordinators of the center that blew the whistle hear that a department came.
         center = Whistle.objects.filter(pk=event.data.get("whistle")).values("center_id")
         return users.filter(staff_profile__role=Role.COORDINATOR, staff_profile__center_id__in=center)
+    codes = [event.data.get(key) for key in TO_CENTERS.get(event.transition, ())]
+    codes = [code for code in codes if code]
+    if codes:
+        return users.filter(staff_profile__role=Role.COORDINATOR, staff_profile__center__code__in=codes)
     return users.none()
 
 

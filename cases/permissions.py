@@ -274,10 +274,17 @@ def party_may_evaluate(party, *, applicant_side: bool) -> bool:
 def may_blow_whistle(user, case: Case) -> bool:
     """Return whether the user may blow the whistle on the case (吹哨) now.
 
-    A coordinator of the center holding it, while it is open and not in transit, and only if that
-    center has a level above to summon from.
+    A coordinator of the center holding it, while it is open and not in transit, and only if there
+    are departments to summon (see ``cases.selectors.summonable_departments``).
     """
-    return may_summon_for(user, case) and whistle_state_allows(case) and case.center.parent_id is not None
+    return may_summon_for(user, case) and whistle_state_allows(case) and _has_level_above(case)
+
+
+def _has_level_above(case: Case) -> bool:
+    """Whether there are departments above the township's reach: a parent, or a county-or-higher center itself."""
+    from departments.models import Level
+
+    return case.center.parent_id is not None or case.center.level != Level.TOWNSHIP
 
 
 def may_summon_for(user, case: Case) -> bool:
@@ -298,3 +305,32 @@ def may_report_summons(user, summons) -> bool:
         and department_id == summons.department_id
         and summons.status == summons.Status.WAITING
     )
+
+
+# The parent's review of a child's closing of a case assigned down (下派办结审核).
+REFERRAL_REVIEW_ROLES = (Role.COORDINATOR,)
+# Who lists their center's hops between centers (incoming and outgoing).
+REFERRAL_LIST_ROLES = (Role.COORDINATOR, Role.LEADER)
+
+
+def may_review_referral(user, case: Case) -> bool:
+    """Return whether the user may approve or send back the child's closing of a case assigned down.
+
+    A coordinator of the center that assigned it down, while the hop is reported (待审核).
+    """
+    from .models import ReferralKind, ReferralStatus
+
+    if role_of(user) not in REFERRAL_REVIEW_ROLES:
+        return False
+    referral = case.open_referral
+    return (
+        referral is not None
+        and referral.kind == ReferralKind.DOWN
+        and referral.status == ReferralStatus.REPORTED
+        and works_at(user, referral.from_center_id)
+    )
+
+
+def may_list_referrals(user) -> bool:
+    """Return whether the user may list their center's hops between centers."""
+    return role_of(user) in REFERRAL_LIST_ROLES

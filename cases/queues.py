@@ -319,3 +319,73 @@ def department_summons_tally(*, department: Department, now: dt.datetime) -> dic
         overdue=Count("id", filter=Q(respond_by__lt=now)),
         due_soon=Count("id", filter=Q(respond_by__gte=now, respond_by__lt=now + SUMMONS_DUE_SOON)),
     )
+
+
+# --- Hops between centers: what a center's coordinators decide on or follow up -----------------
+
+
+@dataclass(frozen=True)
+class ReferralQueue:
+    key: str
+    label: str
+    condition: object  # a callable center → Q on Referral
+
+
+def _referral_queues():
+    from django.utils.translation import gettext_lazy as _
+
+    from .models import ReferralKind, ReferralStatus
+
+    return [
+        ReferralQueue(
+            "referrals_up",
+            _("下级上报"),
+            lambda center: Q(kind=ReferralKind.UP, status=ReferralStatus.PENDING, to_center=center),
+        ),
+        ReferralQueue(
+            "transfers",
+            _("移交待定"),
+            lambda center: Q(kind=ReferralKind.TRANSFER, status=ReferralStatus.PENDING, via_center=center),
+        ),
+        ReferralQueue(
+            "down_active",
+            _("下派在办"),
+            lambda center: Q(kind=ReferralKind.DOWN, status=ReferralStatus.ACTIVE, from_center=center),
+        ),
+        ReferralQueue(
+            "down_reported",
+            _("下派待审核"),
+            lambda center: Q(kind=ReferralKind.DOWN, status=ReferralStatus.REPORTED, from_center=center),
+        ),
+    ]
+
+
+REFERRAL_QUEUES = {q.key: q for q in _referral_queues()}
+
+
+def referral_queue_counts(*, center, now: dt.datetime) -> dict[str, int]:
+    """Count each hop queue of ``center`` in one aggregate query; ``down_overdue``: 下派 past their deadline."""
+    from .models import Referral
+
+    if center is None:
+        return {**dict.fromkeys(REFERRAL_QUEUES, 0), "down_overdue": 0}
+    down_active = REFERRAL_QUEUES["down_active"].condition(center)
+    return Referral.objects.filter(
+        Q(to_center=center) | Q(via_center=center) | Q(from_center=center)
+    ).aggregate(
+        **{q.key: Count("id", filter=q.condition(center)) for q in REFERRAL_QUEUES.values()},
+        down_overdue=Count("id", filter=down_active & Q(due_by__lt=now)),
+    )
+
+
+def referral_queue(*, key: str, center) -> QuerySet:
+    """The hops of one queue of ``center``: oldest deadline (or oldest hop) first, centers and case selected."""
+    from .models import Referral
+
+    if center is None:
+        return Referral.objects.none()
+    return (
+        Referral.objects.filter(REFERRAL_QUEUES[key].condition(center))
+        .select_related("case", "from_center", "to_center", "via_center")
+        .order_by(F("due_by").asc(nulls_last=True), "created_at", "id")
+    )

@@ -35,24 +35,62 @@ def case_by_code(text: str, queryset: QuerySet[Case] | None = None) -> Case:
     return (queryset if queryset is not None else Case.objects.all()).get(code=code)
 
 
+# The public steps of a case between centers (上报、下派、移交): which centers, when; never why.
+PUBLIC_HOPS = (
+    "escalate",
+    "take_over",
+    "return_down",
+    "assign_down",
+    "transfer",
+    "transfer_accept",
+    "transfer_decline",
+)
+
+
 def public_timeline(case: Case) -> list[dict]:
     """Return the stages of the public timeline with the date each was first reached.
 
     Only stages and dates: nothing personal, no department, no deadline.
     """
+    return public_progress(case)[0]
+
+
+def public_progress(case: Case) -> tuple[list[dict], list[dict]]:
+    """Return the public timeline and the case's steps between centers, from one query of its events.
+
+    A step names the transition, when, and the two centers (public institutions); never the
+    reason, the instructions or who acted.
+    """
+    from .models import TRANSITION_LABELS
+
     first_reached = {}
+    hops = []
     events = (
         CaseEvent.objects.filter(case=case)
         .order_by("created_at", "id")
-        .values_list("transition", "created_at")
+        .values_list("transition", "created_at", "data")
     )
     by_transition = {t: stage for stage, _label, t in PUBLIC_STAGES}
-    for transition, created_at in events:
+    for transition, created_at, data in events:
         stage = by_transition.get(transition)
         if stage and stage not in first_reached:
             first_reached[stage] = created_at
+        if transition in PUBLIC_HOPS:
+            data = data or {}
+            ends = (data.get("from_center_name", ""), data.get("to_center_name", ""))
+            if transition == "return_down":  # back from the parent to the sender
+                ends = ends[::-1]
+            hops.append(
+                {
+                    "kind": transition,
+                    "label": str(TRANSITION_LABELS[transition]),
+                    "at": created_at,
+                    "from_center": ends[0],
+                    "to_center": ends[1],
+                }
+            )
     current = _STATE_TO_STAGE.get(case.state)
-    return [
+    timeline = [
         {
             "key": key,
             "label": label,
@@ -62,6 +100,7 @@ def public_timeline(case: Case) -> list[dict]:
         }
         for key, label, _t in PUBLIC_STAGES
     ]
+    return timeline, hops
 
 
 def _person_filter(phones, id_numbers, prefix: str = ""):
@@ -338,7 +377,9 @@ def case_list_for(user) -> QuerySet[Case]:
     # row costs more than the row itself on a 50-row page.
     return (
         cases_visible_to(user)
-        .select_related("lead_department", "package", "mediated_by", "place__parent", "place__township")
+        .select_related(
+            "center", "lead_department", "package", "mediated_by", "place__parent", "place__township"
+        )
         .prefetch_related(
             Prefetch("parties", queryset=Party.objects.order_by("order", "id"), to_attr="party_list"),
             Prefetch(
@@ -378,7 +419,7 @@ def case_rows_for(user) -> QuerySet[Case]:
 
     return (
         cases_visible_to(user)
-        .select_related("lead_department", "package")
+        .select_related("center", "lead_department", "package")
         .prefetch_related(
             Prefetch("parties", queryset=Party.objects.order_by("order", "id"), to_attr="party_list")
         )
@@ -513,3 +554,45 @@ def summonses_for(user, *, status: str | None = None):
     if status:
         rows = rows.filter(status=status)
     return rows.select_related("whistle__case", "whistle__center", "department").order_by("respond_by", "id")
+
+
+# --- Hops between centers (上报、下派、移交) -------------------------------------------------------
+
+
+def referrals_for(user, *, direction: str = "incoming", kind: str = "", status: str = "") -> QuerySet:
+    """Return the hops of the user's center: ``incoming`` (sent to it, or routed through it) or ``outgoing``.
+
+    Scoped by ``departments.scope.center_of``: a user without a center sees none; the operator
+    every hop. Centers, case and people selected: no query per row.
+    """
+    from departments.scope import center_of, sees_whole_tree
+
+    from .models import Referral
+
+    rows = Referral.objects.select_related(
+        "case", "from_center", "to_center", "via_center", "created_by", "decided_by"
+    )
+    if not sees_whole_tree(user):
+        center = center_of(user)
+        if center is None:
+            return rows.none()
+        if direction == "outgoing":
+            rows = rows.filter(from_center=center)
+        else:
+            rows = rows.filter(Q(to_center=center) | Q(via_center=center))
+    if kind:
+        rows = rows.filter(kind=kind)
+    if status:
+        rows = rows.filter(status=status)
+    return rows.order_by("-created_at", "-id")
+
+
+def case_referrals(case: Case) -> list:
+    """Return every hop of ``case`` between centers, oldest first (the 流转记录), in one query."""
+    from .models import Referral
+
+    return list(
+        Referral.objects.filter(case_id=case.pk)
+        .select_related("from_center", "to_center", "via_center", "created_by__staff_profile", "decided_by")
+        .order_by("created_at", "id")
+    )

@@ -103,3 +103,27 @@ class SlugRefField(serializers.SlugRelatedField):
             },
         )
         super().__init__(**kwargs)
+
+
+@extend_schema_field({"type": "string", "minLength": 1, "maxLength": 40})
+class CenterField(serializers.Field):
+    """A center named by its slug or its division code."""
+
+    default_error_messages = {
+        "invalid": _("请用中心的标识（slug）或行政区划代码指定中心。"),
+        "does_not_exist": _("中心“%(value)s”不存在。"),
+    }
+
+    def to_internal_value(self, data):
+        from departments.models import Center
+
+        if not isinstance(data, str) or not 0 < len(data) <= 40:
+            self.fail("invalid")
+        lookup = {"code": data} if is_ascii_digits(data) else {"slug": data}
+        center = Center.objects.filter(**lookup).first()
+        if center is None:
+            self.fail("does_not_exist", value=data[:40])
+        return center
+
+    def to_representation(self, value):
+        return value.slug

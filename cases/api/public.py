@@ -25,7 +25,7 @@ from common.parsers import JSONParser
 from .. import ratelimit
 from ..codes import InvalidCaseCode, display_code, normalize_code
 from ..models import Case, Evaluation, Rating, State
-from ..selectors import public_case_detail, public_timeline
+from ..selectors import PUBLIC_HOPS, public_case_detail, public_progress
 from ..tracking import Proof, verify_second_factor
 from .serializers import StrictCharField
 from .views import CODE_PARAMETER
@@ -86,13 +86,25 @@ class StageSerializer(serializers.Serializer):
     done = serializers.BooleanField()
 
 
+class HopSerializer(serializers.Serializer):
+    """A step of the case between centers: 上报, 接收上报, 退回下级, 下派, 申请移交, 移交, 不予移交."""
+
+    kind = serializers.ChoiceField(choices=list(PUBLIC_HOPS))
+    label = serializers.CharField()
+    at = serializers.DateTimeField()
+    from_center = serializers.CharField()
+    to_center = serializers.CharField()
+
+
 class PublicCaseSerializer(serializers.Serializer):
     code = serializers.CharField()
     code_display = serializers.CharField()
     state = serializers.ChoiceField(choices=State.choices)
     state_label = serializers.CharField()
     created_at = serializers.DateTimeField()
+    center = serializers.CharField(help_text="现在承办本案的综治中心。")
     timeline = StageSerializer(many=True)
+    hops = HopSerializer(many=True, help_text="上报、下派、移交的经过（中心与时间）。")
 
 
 class PublicRecordSerializer(serializers.Serializer):
@@ -164,13 +176,16 @@ def _case(code: str, queryset) -> Case:
 
 
 def _public(case: Case) -> dict:
+    timeline, hops = public_progress(case)
     return {
         "code": case.code,
         "code_display": display_code(case.code),
         "state": case.state,
         "state_label": case.get_state_display(),
         "created_at": case.created_at,
-        "timeline": public_timeline(case),
+        "center": case.center.name,
+        "timeline": timeline,
+        "hops": hops,
     }
 
 
@@ -211,7 +226,7 @@ class PublicApiView(APIView):
         once a code's phone-digit attempts are used up, digits are refused (429) unchecked, a
         correct answer included. A valid receipt key is always accepted.
         """
-        case = _case(_canonical(code), Case.objects.select_related("lead_department"))
+        case = _case(_canonical(code), Case.objects.select_related("lead_department", "center"))
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -242,7 +257,10 @@ class PublicCaseApi(PublicApiView):
         canonical = _canonical(code)
         if not ratelimit.reserve_code_view(address=ratelimit.client_address(request), code=canonical):
             raise TooManyCodes()
-        case = _case(canonical, Case.objects.only("id", "code", "state", "created_at"))
+        case = _case(
+            canonical,
+            Case.objects.select_related("center").only("id", "code", "state", "created_at", "center__name"),
+        )
         return Response(PublicCaseSerializer(_public(case)).data)
 
 
@@ -298,5 +316,5 @@ class PublicEvaluationApi(PublicApiView):
             party_id=proof.party_id,
             applicant_side=proof.applicant,
         )
-        case = Case.objects.select_related("lead_department").get(pk=case.pk)
+        case = Case.objects.select_related("lead_department", "center").get(pk=case.pk)
         return Response(VerifiedCaseSerializer(_verified(case, proof)).data, status=status.HTTP_201_CREATED)

@@ -188,6 +188,11 @@ class CaseSummarySerializer(serializers.ModelSerializer):
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     lead_department = DepartmentRefSerializer(read_only=True, allow_null=True)
     package = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    center = serializers.SlugRelatedField(
+        slug_field="slug",
+        read_only=True,
+        help_text="现在承办本案的综治中心（标识）；上报、下派、移交后随之改变。",
+    )
     parties = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
 
@@ -196,6 +201,7 @@ class CaseSummarySerializer(serializers.ModelSerializer):
         fields = [
             "code",
             "code_display",
+            "center",
             "title",
             "category",
             "source",
@@ -241,6 +247,7 @@ class CaseSummarySerializer(serializers.ModelSerializer):
         return {
             "code": case.code,
             "code_display": case.code_display,
+            "center": case.center.slug,
             "title": case.title,
             "category": case.category,
             "source": case.source,

@@ -5,11 +5,12 @@ from rest_framework import serializers
 
 from departments.models import ServicePackage
 
-from ..models import Evaluation, Rating, RedirectTarget, ResultKind, RiskColour
+from ..models import Evaluation, Rating, RedirectTarget, ReferralReason, ResultKind, RiskColour
 from .fields import (
     REASON_MAX,
     TEXT_MAX,
     BoundedDateTimeField,
+    CenterField,
     DepartmentField,
     SlugRefField,
     StrictBooleanField,
@@ -100,3 +101,29 @@ class RejectSerializer(ReasonSerializer):
     redirect_target = serializers.ChoiceField(
         choices=RedirectTarget.choices, required=False, allow_blank=True, default=""
     )
+
+
+class EscalateSerializer(ReasonSerializer):
+    reason_kind = serializers.ChoiceField(
+        choices=ReferralReason.choices,
+        required=False,
+        default=ReferralReason.OTHER,
+        help_text="上报理由类别。",
+    )
+
+
+class NoteSerializer(TransitionSerializer):
+    note = StrictCharField(max_length=REASON_MAX, required=False, allow_blank=True, default="")
+
+
+class InstructionsSerializer(TransitionSerializer):
+    instructions = StrictCharField(max_length=REASON_MAX, help_text="办理要求。")
+
+
+class AssignDownSerializer(InstructionsSerializer):
+    center = CenterField(help_text="直属下级中心（标识或行政区划代码）。")
+    due_by = BoundedDateTimeField(help_text="办结期限，须晚于当前时间。")
+
+
+class TransferSerializer(ReasonSerializer):
+    to_center = CenterField(help_text="移交去的县级或乡镇（街道）中心（标识或行政区划代码），须在另一分支。")

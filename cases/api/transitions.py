@@ -25,6 +25,7 @@ from .. import services
 from ..models import TRANSITION_LABELS, Case
 from ..permissions import TRANSITION_ROLES, role_may_fire, transition_rule
 from . import serializers as s
+from . import transition_serializers as ts
 from .serializers import CaseSerializer
 from .views import CODE_PARAMETER, CaseApiView, case_detail_queryset
 
@@ -235,14 +236,118 @@ class WithdrawApi(CaseTransitionApi):
 
 class EscalateApi(CaseTransitionApi):
     name = "escalate"
-    InputSerializer = s.ReasonSerializer
+    InputSerializer = ts.EscalateSerializer
 
-    @_schema(name, "上报", f"研判中/办理中/督办中 → 已上报。{_who(name)}", s.ReasonSerializer)
+    @_schema(
+        name,
+        "上报",
+        f"研判中/办理中/督办中 → 已上报，报上级中心决定接收或退回（本中心须有上级中心）。{_who(name)}",
+        ts.EscalateSerializer,
+    )
     def post(self, request, code: str):
         return super().post(request, code)
 
     def perform(self, case, data):
         services.case_escalate(case=case, actor=self.request.user, **data)
+
+
+class TakeOverApi(CaseTransitionApi):
+    name = "take_over"
+    InputSerializer = ts.NoteSerializer
+
+    @_schema(
+        name,
+        "接收上报",
+        f"已上报 → 研判中，由上级中心承办。限接收上报的上级中心。{_who(name)}",
+        ts.NoteSerializer,
+    )
+    def post(self, request, code: str):
+        return super().post(request, code)
+
+    def perform(self, case, data):
+        services.case_take_over(case=case, actor=self.request.user, **data)
+
+
+class ReturnDownApi(CaseTransitionApi):
+    name = "return_down"
+    InputSerializer = ts.InstructionsSerializer
+
+    @_schema(
+        name,
+        "退回下级",
+        f"已上报 → 上报前的状态，附办理要求。限接收上报的上级中心。{_who(name)}",
+        ts.InstructionsSerializer,
+    )
+    def post(self, request, code: str):
+        return super().post(request, code)
+
+    def perform(self, case, data):
+        services.case_return_down(case=case, actor=self.request.user, **data)
+
+
+class AssignDownApi(CaseTransitionApi):
+    name = "assign_down"
+    InputSerializer = ts.AssignDownSerializer
+
+    @_schema(
+        name,
+        "下派",
+        f"研判中 → 研判中，由直属下级中心承办，附办理要求和办结期限。限承办中心。{_who(name)}",
+        ts.AssignDownSerializer,
+    )
+    def post(self, request, code: str):
+        return super().post(request, code)
+
+    def perform(self, case, data):
+        services.case_assign_down(case=case, actor=self.request.user, **data)
+
+
+class TransferApi(CaseTransitionApi):
+    name = "transfer"
+    InputSerializer = ts.TransferSerializer
+
+    @_schema(
+        name,
+        "申请移交",
+        f"已受理/研判中 → 移交中，由共同上级中心决定；目标须为另一分支的县级或乡镇中心。{_who(name)}",
+        ts.TransferSerializer,
+    )
+    def post(self, request, code: str):
+        return super().post(request, code)
+
+    def perform(self, case, data):
+        services.case_transfer(case=case, actor=self.request.user, **data)
+
+
+class TransferAcceptApi(CaseTransitionApi):
+    name = "transfer_accept"
+    InputSerializer = ts.NoteSerializer
+
+    @_schema(
+        name, "同意移交", f"移交中 → 研判中，由目标中心承办。限共同上级中心。{_who(name)}", ts.NoteSerializer
+    )
+    def post(self, request, code: str):
+        return super().post(request, code)
+
+    def perform(self, case, data):
+        services.case_transfer_accept(case=case, actor=self.request.user, **data)
+
+
+class TransferDeclineApi(CaseTransitionApi):
+    name = "transfer_decline"
+    InputSerializer = s.ReasonSerializer
+
+    @_schema(
+        name,
+        "不予移交",
+        f"移交中 → 申请前的状态（须说明理由）。限共同上级中心。{_who(name)}",
+        s.ReasonSerializer,
+    )
+    def post(self, request, code: str):
+        return super().post(request, code)
+
+    def perform(self, case, data):
+        services.case_transfer_decline(case=case, actor=self.request.user, **data)
 
 
 TRANSITION_VIEWS: dict[str, type[CaseTransitionApi]] = {
@@ -259,20 +364,17 @@ TRANSITION_VIEWS: dict[str, type[CaseTransitionApi]] = {
         RejectApi,
         WithdrawApi,
         EscalateApi,
+        TakeOverApi,
+        ReturnDownApi,
+        AssignDownApi,
+        TransferApi,
+        TransferAcceptApi,
+        TransferDeclineApi,
     )
 }
 # Supervising, ending supervision and reopening go through supervision orders: their endpoints
 # are the supervision app's (``supervision.api.transitions``), routed by ``zongzhi.api_urls``.
 SUPERVISION_TRANSITIONS = ("supervise", "end_supervision", "reopen")
-# FOUNDATION: the network's endpoints land with its services (cases/api/network.py).
-NETWORK_TRANSITIONS_PENDING = (
-    "take_over",
-    "return_down",
-    "assign_down",
-    "transfer",
-    "transfer_accept",
-    "transfer_decline",
+assert set(TRANSITION_VIEWS) | set(SUPERVISION_TRANSITIONS) == set(TRANSITION_ROLES), (
+    "every transition has an endpoint"
 )
-assert set(TRANSITION_VIEWS) | set(SUPERVISION_TRANSITIONS) | set(NETWORK_TRANSITIONS_PENDING) == set(
-    TRANSITION_ROLES
-), "every transition has an endpoint"

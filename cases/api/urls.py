@@ -6,7 +6,7 @@ the project's URL configuration may import (``cases`` never imports ``supervisio
 
 from django.urls import path
 
-from . import public, reveal, views, whistle_views
+from . import network, public, reveal, views, whistle_views
 from .transitions import TRANSITION_VIEWS
 
 urlpatterns = [
@@ -39,6 +39,17 @@ urlpatterns = [
     path(
         "summonses/<int:summons_id>/report/", whistle_views.SummonsReportApi.as_view(), name="summons-report"
     ),
+    path(
+        "cases/<str:code>/referral/approve/",
+        network.ReferralApproveApi.as_view(),
+        name="case-referral-approve",
+    ),
+    path(
+        "cases/<str:code>/referral/send-back/",
+        network.ReferralSendBackApi.as_view(),
+        name="case-referral-send-back",
+    ),
+    path("referrals/", network.ReferralListApi.as_view(), name="referral-list"),
     path("public/cases/<str:code>/", public.PublicCaseApi.as_view(), name="public-case"),
     path("public/cases/<str:code>/verify/", public.PublicVerifyApi.as_view(), name="public-case-verify"),
 ]

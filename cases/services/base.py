@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed
 
-from common.exceptions import ConcurrentChange, InvalidTransition
+from common.exceptions import ActionForbidden, ConcurrentChange, InvalidTransition
 from common.tasks import enqueue_on_commit
 from departments.models import Role
-from departments.permissions import require_liaison_of, require_role
+from departments.permissions import require_liaison_of, require_role, role_of
 from integrations.events import WebhookEvent, case_sequence_key
 from integrations.services import webhook_emit
 
@@ -20,7 +20,7 @@ from ..models import (
     CaseEvent,
     RiskColour,
 )
-from ..permissions import LEAD_LIAISON, TRANSITION_ROLES
+from ..permissions import LEAD_LIAISON, TRANSITION_ROLES, center_may_fire
 from ..tasks import notify_case_event
 
 PROBLEM_THRESHOLD = 3
@@ -40,8 +40,17 @@ def _transition(
     data: dict | None = None,
     guard: Callable[[Case], None] | None = None,
     now: dt.datetime | None = None,
+    check_center: bool = True,
+    log: bool = True,
 ) -> Case:
-    """Lock the case, check it is unchanged and in a state that allows ``name``, fire, log."""
+    """Lock the case, check it is unchanged and in a state that allows ``name``, fire, log.
+
+    The actor must act for the right center (:func:`cases.permissions.center_may_fire`): the
+    holding center, the deciding center of a case in transit, a center above to supervise. A
+    caller that checks the center itself (the parent reopening at the child) passes
+    ``check_center=False``. A caller that logs the event itself, with what it wrote after
+    firing (the hop between centers), passes ``log=False``.
+    """
     locked = Case.objects.select_for_update(of=("self",)).select_related("lead_department").get(pk=case.pk)
     if locked.version != case.version:
         raise ConcurrentChange()
@@ -50,6 +59,8 @@ def _transition(
             _("案件处于“%(state)s”状态，不能执行此操作。") % {"state": locked.get_state_display()},
             code="invalid_transition",
         )
+    if check_center:
+        _require_center(actor, locked, name)
     # After the state check: the lead department the guard checks exists only once assigned.
     if guard is not None:
         guard(locked)
@@ -59,8 +70,25 @@ def _transition(
     if getattr(actor, "is_authenticated", False):
         locked._history_user = actor  # the history row names the actor, in a request or not
     locked.save(update_fields=["state", "version", "updated_at", *fields])
-    _log(locked, actor, name, from_state, locked.state, reason=reason, data=data, now=now)
+    if log:
+        _log(locked, actor, name, from_state, locked.state, reason=reason, data=data, now=now)
     return locked
+
+
+def _require_center(actor, case: Case, name: str) -> None:
+    """Refuse an actor of the wrong center (pages, API and admin alike); the system (None) may."""
+    if not getattr(actor, "is_authenticated", False) or name not in TRANSITION_ROLES:
+        return
+    if role_of(actor) == Role.LIAISON:
+        return  # a liaison's transitions follow their department, checked by the lead-liaison guard
+    if not center_may_fire(actor, case, name):
+        raise ActionForbidden(
+            _("本案现由%(center)s承办，您所在的中心不能执行此操作。") % {"center": case.center.name}
+        )
+
+
+# What a webhook says about the hop between centers an event made (from the event's data).
+REFERRAL_KEYS = ("referral", "referral_kind", "referral_status", "from_center", "to_center", "via_center")
 
 
 def _log(case, actor, name, from_state, to_state, *, reason="", data=None, now=None) -> CaseEvent:
@@ -88,6 +116,11 @@ def _log(case, actor, name, from_state, to_state, *, reason="", data=None, now=N
             "risk_colour": case.risk_colour,
             "lead_department": case.lead_department.slug if case.lead_department_id else None,
             "created_at": event.created_at.isoformat(),
+            **(
+                {"referral": {key: event.data.get(key) for key in REFERRAL_KEYS}}
+                if event.data.get("referral")
+                else {}
+            ),
         },
     )
     return event

@@ -26,7 +26,8 @@ from ..models import (
 )
 from ..permissions import party_may_evaluate
 from ..selectors import default_mediator, mediating_organisations, party_evaluation
-from .base import _lead_liaison, _refresh_problem_flag, _require_may, _required, _transition
+from .base import _lead_liaison, _log, _refresh_problem_flag, _require_may, _required, _transition
+from .network import referral_data, referral_end_on_withdrawal, referral_report_closing
 
 
 class EvaluationForbidden(ActionForbidden):
@@ -320,7 +321,7 @@ def case_close(*, case: Case, actor, reason: str = "") -> Case:
     """Close a case after reviewing its result (结案)."""
     _require_may(actor, "close")
     now = timezone.now()
-    return _transition(
+    case = _transition(
         case,
         actor=actor,
         name="close",
@@ -328,7 +329,13 @@ def case_close(*, case: Case, actor, reason: str = "") -> Case:
         fields=["closed_at"],
         reason=reason,
         now=now,
+        log=False,
     )
+    # A case assigned down (下派) and closed by the child goes up for the parent's review.
+    referral = referral_report_closing(case, now=now)
+    data = referral_data(referral, report_to=referral.from_center.code) if referral is not None else None
+    _log(case, actor, "close", State.REVIEWING, case.state, reason=reason, data=data, now=now)
+    return case
 
 
 @transaction.atomic
@@ -426,12 +433,7 @@ def case_withdraw(*, case: Case, actor, reason: str) -> Case:
     """Record that the party withdrew the matter (撤回)."""
     _require_may(actor, "withdraw")
     reason = _required(reason, "reason")
-    return _transition(case, actor=actor, name="withdraw", fire=lambda c: c.withdraw(), reason=reason)
-
-
-@transaction.atomic
-def case_escalate(*, case: Case, actor, reason: str) -> Case:
-    """Escalate the case to the city level (上报)."""
-    _require_may(actor, "escalate")
-    reason = _required(reason, "reason")
-    return _transition(case, actor=actor, name="escalate", fire=lambda c: c.escalate(), reason=reason)
+    case = _transition(case, actor=actor, name="withdraw", fire=lambda c: c.withdraw(), reason=reason)
+    # A case withdrawn on its way between centers ends its open hop there (nobody decides on it).
+    referral_end_on_withdrawal(case, actor=actor, reason=reason)
+    return case

@@ -25,31 +25,39 @@ from audit.services import access_log_record
 from common.exceptions import ActionForbidden, DomainError
 from common.when import deadline_text
 from departments.models import Department, Role, ServicePackage
-from departments.permissions import role_required
+from departments.permissions import role_of, role_required
+from departments.scope import works_at
 
 from .. import services
 from ..codes import InvalidCaseCode, normalize_code
 from ..forms import (
+    AssignDownForm,
     AssignForm,
+    EscalateForm,
+    InstructionsForm,
     OptionalReasonForm,
     ReasonForm,
     RecordForm,
     RejectForm,
     RevealForm,
     SubmitResultForm,
+    TransferForm,
 )
 from ..models import Case, Category, HandlingRecord, Party, RedirectTarget, ResultKind, RiskColour
 from ..permissions import (
     STAFF_ROLES,
     available_transitions,
+    deciding_center_id,
+    holds_case,
     may_add_record,
     may_print_receipt,
+    may_review_referral,
     record_kinds_for,
     role_may_fire,
     sees_personal_data,
 )
 from ..queues import case_page
-from ..selectors import case_by_code, cases_visible_to
+from ..selectors import case_by_code, case_referrals, cases_visible_to
 from .whistles import whistle_panel
 
 STAFF = STAFF_ROLES
@@ -140,9 +148,67 @@ ACTIONS: dict[str, Action] = {
         "secondary",
     ),
     "escalate": Action(
-        gettext_lazy("上报市级"),
+        gettext_lazy("上报上级中心"),
+        EscalateForm,
+        lambda c, u, d: services.case_escalate(
+            case=c, actor=u, reason=d["reason"], reason_kind=d["reason_kind"]
+        ),
+        "secondary",
+    ),
+    "take_over": Action(
+        gettext_lazy("接收上报"),
+        OptionalReasonForm,
+        lambda c, u, d: services.case_take_over(case=c, actor=u, note=d["reason"]),
+    ),
+    "return_down": Action(
+        gettext_lazy("退回下级"),
+        InstructionsForm,
+        lambda c, u, d: services.case_return_down(case=c, actor=u, instructions=d["instructions"]),
+        "secondary",
+    ),
+    "assign_down": Action(
+        gettext_lazy("下派"),
+        AssignDownForm,
+        lambda c, u, d: services.case_assign_down(
+            case=c,
+            actor=u,
+            center=d["center"],
+            instructions=d["instructions"],
+            due_by=_end_of_day(d["due_date"]),
+        ),
+        "secondary",
+    ),
+    "transfer": Action(
+        gettext_lazy("移交"),
+        TransferForm,
+        lambda c, u, d: services.case_transfer(case=c, actor=u, to_center=d["to_center"], reason=d["reason"]),
+        "secondary",
+    ),
+    "transfer_accept": Action(
+        gettext_lazy("同意移交"),
+        OptionalReasonForm,
+        lambda c, u, d: services.case_transfer_accept(case=c, actor=u, note=d["reason"]),
+    ),
+    "transfer_decline": Action(
+        gettext_lazy("不予移交"),
         ReasonForm,
-        lambda c, u, d: services.case_escalate(case=c, actor=u, reason=d["reason"]),
+        lambda c, u, d: services.case_transfer_decline(case=c, actor=u, reason=d["reason"]),
+        "secondary",
+    ),
+}
+
+# The parent's review of a child's closing of a case it assigned down (下派): not a transition of
+# the case, offered when ``may_review_referral`` says so.
+REVIEW_ACTIONS: dict[str, Action] = {
+    "referral_approve": Action(
+        gettext_lazy("审核通过"),
+        OptionalReasonForm,
+        lambda c, u, d: services.referral_approve(case=c, actor=u, note=d["reason"]),
+    ),
+    "referral_send_back": Action(
+        gettext_lazy("退回重办"),
+        ReasonForm,
+        lambda c, u, d: services.referral_send_back(case=c, actor=u, reason=d["reason"]),
         "secondary",
     ),
 }
@@ -160,7 +226,15 @@ SUCCESS_MESSAGES: dict[str, Any] = {
     "reject": gettext_lazy("已不予受理，可打印不予受理告知书。"),
     "redirect": gettext_lazy("已引导当事人至%(redirect_target)s。"),
     "withdraw": gettext_lazy("已登记撤回，案件终结。"),
-    "escalate": gettext_lazy("已上报市级综治中心。"),
+    "escalate": gettext_lazy("已上报%(parent)s，等待上级中心接收。"),
+    "take_over": gettext_lazy("已接收上报，本案现由%(center)s承办，研判期限%(assess_by)s。"),
+    "return_down": gettext_lazy("已退回%(center)s办理。"),
+    "assign_down": gettext_lazy("已下派%(center)s办理。"),
+    "transfer": gettext_lazy("已申请移交，等待上级中心决定。"),
+    "transfer_accept": gettext_lazy("已同意移交，本案现由%(center)s承办。"),
+    "transfer_decline": gettext_lazy("已不予移交，案件仍由%(center)s承办。"),
+    "referral_approve": gettext_lazy("已审核通过下级的办结。"),
+    "referral_send_back": gettext_lazy("已退回%(center)s重办。"),
 }
 
 
@@ -174,10 +248,19 @@ def success_message(name: str, case: Case) -> str:
         "accept_by": deadline_text(case.accept_by),
         "due_by": deadline_text(case.due_by),
         "redirect_target": RedirectTarget(case.redirect_target).label if case.redirect_target else "",
+        "center": case.center.name,
+        "parent": case.center.parent.name if case.center.parent_id else "—",
     }
     template = SUCCESS_MESSAGES.get(name)
     if template is None:
-        return _("%(action)s：已完成。") % {"action": ACTIONS[name].label if name in ACTIONS else name}
+        label = (
+            ACTIONS[name].label
+            if name in ACTIONS
+            else REVIEW_ACTIONS[name].label
+            if name in REVIEW_ACTIONS
+            else name
+        )
+        return _("%(action)s：已完成。") % {"action": label}
     return str(template) % facts
 
 
@@ -195,12 +278,17 @@ def _visible_case(request, code: str) -> Case:
 
 def _render_page(request, case_id: int, *, bound: dict | None = None, status: int = 200):
     case = case_page(case_id=case_id)
+    # Every hop of the case in one query; the open one (if any) primes ``case.open_referral``.
+    referrals = case_referrals(case)
+    case.__dict__["_open_referral"] = next((r for r in referrals if r.is_open), None)
     names = [n for n in available_transitions(case, request.user) if n in ACTIONS]
+    if may_review_referral(request.user, case):
+        names += list(REVIEW_ACTIONS)
     assign_preview = None
     bound = bound or {}
     actions = []
     for name in names:
-        spec = ACTIONS[name]
+        spec = ACTIONS.get(name) or REVIEW_ACTIONS[name]
         form = bound.get(name) or spec.form(case=case, prefix=name)
         if name == "assign":
             assign_preview = _assign_preview(case, form.data if form.is_bound else None, form=form)
@@ -231,6 +319,12 @@ def _render_page(request, case_id: int, *, bound: dict | None = None, status: in
         "is_agreement": case.result_kind == ResultKind.MEDIATION_AGREEMENT,
         "now": timezone.now(),
         "whistle_panel": whistle_panel(request.user, case, bound=bound),
+        # Between centers: who holds the case now (a read-only view for the others), and every hop.
+        "held_elsewhere": role_of(request.user) != Role.LIAISON
+        and not holds_case(request.user, case)
+        and not works_at(request.user, deciding_center_id(case)),
+        "referrals": referrals,
+        "open_referral": case.open_referral,
     }
     return render(request, "cases/case_page.html", context, status=status)
 
@@ -254,12 +348,13 @@ def _next_or_case(request, case: Case):
 @require_POST
 def case_action(request, code: str, name: str):
     """Fire one transition through its service."""
-    spec = ACTIONS.get(name)
+    spec = ACTIONS.get(name) or REVIEW_ACTIONS.get(name)
     if spec is None:
         raise Http404
     case = _visible_case(request, code)
-    full = Case.objects.select_related("lead_department").get(pk=case.pk)
-    if not role_may_fire(request.user, full, name):
+    full = Case.objects.select_related("lead_department", "center").get(pk=case.pk)
+    may = may_review_referral if name in REVIEW_ACTIONS else (lambda u, c: role_may_fire(u, c, name))
+    if not may(request.user, full):
         raise PermissionDenied
     form = spec.form(request.POST, request.FILES, case=full, prefix=name)
     status = 400

@@ -28,7 +28,7 @@ from departments.models import Center
 from .. import ratelimit
 from ..codes import InvalidCaseCode, display_code, normalize_code
 from ..models import TRACKING_KEY_FIELDS, Case, Rating
-from ..selectors import public_case_detail, public_timeline
+from ..selectors import public_case_detail, public_progress
 from ..tracking import Proof, verify_second_factor
 
 SESSION_KEY = "tracking_verified"
@@ -159,11 +159,13 @@ def too_many_codes(request) -> HttpResponse:
 
 
 def _common_context(case: Case) -> dict:
+    timeline, hops = public_progress(case)
     return {
         "case_code": case.code,
         "code_display": display_code(case.code),
         "state_label": case.get_state_display(),
-        "timeline": public_timeline(case),
+        "timeline": timeline,
+        "hops": hops,
         # The header names the center handling the case (selected with it by find_case).
         "public_center_name": case.center.name,
     }

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from departments.models import Role
 from departments.permissions import department_of, role_required
+from departments.scope import center_of
 from departments.workdays import years_missing_data
 
 from ..forms import QueueFilterForm
@@ -16,10 +17,13 @@ from ..permissions import STAFF_ROLES
 from ..presenters import case_rows
 from ..queues import (
     QUEUES,
+    REFERRAL_QUEUES,
     coordinator_queue,
     coordinator_queue_counts,
     department_dashboard,
     department_summonses,
+    referral_queue,
+    referral_queue_counts,
 )
 
 PAGE_SIZE = 50
@@ -32,14 +36,20 @@ def workbench(request):
     """Queues with counts, filters and deadline sorting for the center's coordinators."""
     now = timezone.now()
     key = request.GET.get("queue", "new")
-    if key not in QUEUES:
+    if key not in QUEUES and key not in REFERRAL_QUEUES:
         key = "new"
     form = QueueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(coordinator_queue(key=key, now=now, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    center = center_of(request.user)
+    hops = key in REFERRAL_QUEUES
+    rows = (
+        referral_queue(key=key, center=center)
+        if hops
+        else coordinator_queue(key=key, now=now, filters=filters)
     )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = coordinator_queue_counts(now=now)
+    hop_counts = referral_queue_counts(center=center, now=now)
     query = request.GET.copy()
     query.pop("queue", None)
     query.pop("page", None)
@@ -51,10 +61,22 @@ def workbench(request):
                 {"key": q.key, "label": q.label, "count": counts[q.key], "active": q.key == key}
                 for q in QUEUES.values()
             ],
-            "queue": QUEUES[key],
+            # Between centers: reported up to us, transfers we decide, 下派 we follow and review.
+            "referral_queues": [
+                {
+                    "key": q.key,
+                    "label": q.label,
+                    "count": hop_counts[q.key],
+                    "overdue": hop_counts["down_overdue"] if q.key == "down_active" else 0,
+                    "active": q.key == key,
+                }
+                for q in REFERRAL_QUEUES.values()
+            ],
+            "queue": REFERRAL_QUEUES[key] if hops else QUEUES[key],
             "page": page,
-            "cases": page.object_list,
-            "rows": case_rows(page.object_list, now=now),
+            "hops": page.object_list if hops else None,
+            "cases": [] if hops else page.object_list,
+            "rows": [] if hops else case_rows(page.object_list, now=now),
             "form": form,
             "filter_query": query.urlencode(),
             "missing_years": years_missing_data(timezone.localdate(now)),

@@ -29,7 +29,17 @@ def test_code_alone_shows_stage_and_dates_only(api, case_in):
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"code", "code_display", "state", "state_label", "created_at", "timeline"}
+    # Which center holds it and its steps between centers (public institutions) are public too.
+    assert set(body) == {
+        "code",
+        "code_display",
+        "state",
+        "state_label",
+        "created_at",
+        "center",
+        "timeline",
+        "hops",
+    }
     assert body["code"] == case.code and body["state"] == "handling"
     stages = {s["key"]: s for s in body["timeline"]}
     assert stages["assigned"]["reached_at"] and stages["handling"]["current"]

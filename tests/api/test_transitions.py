@@ -1,16 +1,55 @@
 """Transitions over the API: every one fires, and each error status means what it says."""
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from cases import services
 from cases.models import Case, CaseEvent, Evaluation, State
 from cases.permissions import TRANSITION_ROLES as TRANSITION_RULES
 from cases.permissions import available_transitions, role_may_fire
 from common.exceptions import ActionForbidden, DomainError
-from tests.factories import ServicePackageFactory
+from departments.models import Center, Level, Role
+from tests.factories import CenterFactory, ServicePackageFactory, StaffFactory
 
-from .conftest import error_of, url
+from .conftest import error_of, token_client, url
+
+
+@pytest.fixture(autouse=True)
+def net(db, center, api):
+    """The suite's county under a city, with a township below it and a second county beside it.
+
+    ``api.parent`` is a coordinator of the city: it decides on cases reported up to it and on
+    transfers between its counties.
+    """
+    city = CenterFactory(code="420900", name="测试市综治中心", level=Level.CITY, slug="api-city")
+    center.parent = city
+    center.save()
+    township = CenterFactory(code=f"{center.code}101", parent=center, slug="api-township")
+    other = CenterFactory(code="420902", parent=city, level=Level.COUNTY, slug="api-other-county")
+    api.parent_user = StaffFactory(role=Role.COORDINATOR, center=city).user
+    api.parent = token_client(api.parent_user)
+    return city, township, other
+
+
+@pytest.fixture
+def case_at(case_in, coordinator):
+    """``case_in``, and also cases reported up (escalated) or asked to be transferred (transferring)."""
+
+    def make(state: str = State.RECEIVED, **overrides) -> Case:
+        if state == State.ESCALATED:
+            case = case_in(State.ASSESSING, **overrides)
+            return services.case_escalate(case=case, actor=coordinator, reason="超出本级职权")
+        if state == State.TRANSFERRING:
+            case = case_in(State.ASSESSING, **overrides)
+            return services.case_transfer(
+                case=case, actor=coordinator, to_center=Center.objects.get(code="420902"), reason="属外县"
+            )
+        return case_in(state, **overrides)
+
+    return make
 
 
 def fire(client, case, name, body=None, **extra):
@@ -51,7 +90,28 @@ HAPPY = {
         State.REJECTED,
     ),
     "withdraw": (State.HANDLING, "coordinator", {"reason": "当事人撤回"}, State.WITHDRAWN),
-    "escalate": (State.ASSESSING, "coordinator", {"reason": "涉及跨县问题"}, State.ESCALATED),
+    "escalate": (
+        State.ASSESSING,
+        "coordinator",
+        {"reason": "涉及跨县问题", "reason_kind": "several_places"},
+        State.ESCALATED,
+    ),
+    "take_over": (State.ESCALATED, "parent", {"note": "市中心接手"}, State.ASSESSING),
+    "return_down": (State.ESCALATED, "parent", {"instructions": "请先组织调解"}, State.ASSESSING),
+    "assign_down": (
+        State.ASSESSING,
+        "coordinator",
+        {"center": "api-township", "instructions": "请乡镇办理", "due_by": "2026-12-01T18:00:00+08:00"},
+        State.ASSESSING,
+    ),
+    "transfer": (
+        State.ASSESSING,
+        "coordinator",
+        {"to_center": "420902", "reason": "事发地属外县"},
+        State.TRANSFERRING,
+    ),
+    "transfer_accept": (State.TRANSFERRING, "parent", {}, State.ASSESSING),
+    "transfer_decline": (State.TRANSFERRING, "parent", {"reason": "属本县管辖"}, State.ASSESSING),
 }
 
 
@@ -60,9 +120,9 @@ def test_every_transition_has_a_happy_path_here():
 
 
 @pytest.mark.parametrize("name", sorted(HAPPY))
-def test_transition_fires_and_answers_the_case(api, case_in, other_department, name):
+def test_transition_fires_and_answers_the_case(api, case_at, other_department, name):
     state, role, body, after = HAPPY[name]
-    case = case_in(state)
+    case = case_at(state)
 
     response = fire(getattr(api, role), case, name, body)
 
@@ -351,7 +411,7 @@ def test_two_clients_acting_on_one_version_one_wins(api, case_in):
 @pytest.mark.parametrize(
     ("state", "role", "expected"),
     [
-        (State.RECEIVED, "coordinator", ["start_assessment", "reject", "withdraw"]),
+        (State.RECEIVED, "coordinator", ["start_assessment", "reject", "withdraw", "transfer"]),
         (State.RECEIVED, "reception", []),
         (State.ASSIGNED, "liaison", ["accept", "return_to_center"]),
         (State.ASSIGNED, "other_liaison", None),  # not visible: 404
@@ -375,7 +435,7 @@ def test_transitions_list_what_the_caller_may_fire_now(api, case_in, state, role
         assert item["url"].endswith(f"/api/v1/cases/{case.code}/transitions/{item['name']}/")
 
 
-ROLES = ["reception", "coordinator", "leader", "liaison", "other_liaison", "admin"]
+ROLES = ["reception", "coordinator", "leader", "liaison", "other_liaison", "admin", "parent"]
 SERVICE_CALLS = {
     "start_assessment": lambda c, a: services.case_start_assessment(case=c, actor=a),
     "assign": lambda c, a: services.case_assign(
@@ -393,11 +453,25 @@ SERVICE_CALLS = {
     "reject": lambda c, a: services.case_reject(case=c, actor=a, reason="x"),
     "withdraw": lambda c, a: services.case_withdraw(case=c, actor=a, reason="x"),
     "escalate": lambda c, a: services.case_escalate(case=c, actor=a, reason="x"),
+    "take_over": lambda c, a: services.case_take_over(case=c, actor=a),
+    "return_down": lambda c, a: services.case_return_down(case=c, actor=a, instructions="x"),
+    "assign_down": lambda c, a: services.case_assign_down(
+        case=c,
+        actor=a,
+        center=Center.objects.get(slug="api-township"),
+        instructions="x",
+        due_by=timezone.now() + dt.timedelta(days=3),
+    ),
+    "transfer": lambda c, a: services.case_transfer(
+        case=c, actor=a, to_center=Center.objects.get(code="420902"), reason="x"
+    ),
+    "transfer_accept": lambda c, a: services.case_transfer_accept(case=c, actor=a),
+    "transfer_decline": lambda c, a: services.case_transfer_decline(case=c, actor=a, reason="x"),
 }
 
 
 @pytest.mark.parametrize("name", sorted(TRANSITION_RULES))
-def test_the_rules_table_agrees_with_the_services(api, case_in, department, leader, name):
+def test_the_rules_table_agrees_with_the_services(api, case_at, department, leader, name):
     """For every role: the API's pre-check permits exactly what the service does not forbid."""
     from django.db import transaction
 
@@ -406,7 +480,7 @@ def test_the_rules_table_agrees_with_the_services(api, case_in, department, lead
         **{n: HAPPY[n][0] for n in HAPPY},
     }[name]
     for role in ROLES:
-        case = case_in(needs)
+        case = case_at(needs)
         if name == "end_supervision":
             case = services.case_supervise(case=case, actor=leader, reason="x")
         if name == "assign":

@@ -231,8 +231,9 @@ def test_workbench_queries_do_not_grow(client, coordinator, department, center, 
         due_by=timezone.now() - dt.timedelta(days=1),
     )
     client.force_login(coordinator)
-    # 10, plus the menu's queue counts (3) and the start page's most urgent cases and orders (2).
-    with django_assert_num_queries(15):
+    # 10, the user's center and its hops between centers' counts (2), plus the menu's queue counts
+    # (3) and the start page's most urgent cases and orders (2).
+    with django_assert_num_queries(17):
         response = client.get(reverse("cases:workbench"), {"queue": "overdue"})
     assert len(response.context["cases"]) == min(n, 50)
 
@@ -271,7 +272,7 @@ def test_case_page_queries_are_bounded(
     case = assigned_case(new_case, coordinator, department)
     case = case_accept(case=case, actor=liaison)
     client.force_login(coordinator)
-    # 15, the user's center (the scope rule) and the case's whistles (2), plus the menu's queue
+    # 15, the user's center (the scope rule), the case's whistles (2) and hops between centers (1), plus the menu's queue
     # counts (3: workbench, open orders, callbacks).
     with django_assert_num_queries(20):
         response = client.get(reverse("cases:detail", args=[case.code]))

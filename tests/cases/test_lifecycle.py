@@ -16,9 +16,9 @@ from django.utils import timezone
 from cases import services
 from cases.models import Case, CaseEvent, Evaluation, RiskColour, State
 from common.exceptions import ActionForbidden, ConcurrentChange, InvalidTransition
-from departments.models import Role
+from departments.models import Level, Role
 
-from ..factories import DepartmentFactory, StaffFactory, UserFactory
+from ..factories import CenterFactory, DepartmentFactory, StaffFactory, UserFactory
 
 # --- The table of the issue, written out independently of the model's decorators. ------------
 
@@ -37,12 +37,22 @@ ALLOWED: dict[str, dict[str, str]] = {
     "evaluate": {State.CLOSED: State.EVALUATED},
     "reopen": {State.CLOSED: State.HANDLING, State.EVALUATED: State.HANDLING},
     "reject": {State.RECEIVED: State.REJECTED, State.ASSESSING: State.REJECTED},
-    "withdraw": dict.fromkeys(OPEN, State.WITHDRAWN),
+    # Also on its way between centers (reported up, being transferred): the hop ends with it.
+    "withdraw": dict.fromkeys([*OPEN, State.ESCALATED, State.TRANSFERRING], State.WITHDRAWN),
     "escalate": {
         State.ASSESSING: State.ESCALATED,
         State.HANDLING: State.ESCALATED,
         State.SUPERVISED: State.ESCALATED,
     },
+    # The network of centers: the parent decides on a report up (the case was escalated while
+    # handling, so it goes back to handling); a case assessed here may go to a child center;
+    # a transfer goes through the common parent (a case is transferred while assessing).
+    "take_over": {State.ESCALATED: State.ASSESSING},
+    "return_down": {State.ESCALATED: State.HANDLING},
+    "assign_down": {State.ASSESSING: State.ASSESSING},
+    "transfer": {State.RECEIVED: State.TRANSFERRING, State.ASSESSING: State.TRANSFERRING},
+    "transfer_accept": {State.TRANSFERRING: State.ASSESSING},
+    "transfer_decline": {State.TRANSFERRING: State.ASSESSING},
 }
 
 SERVICES = {
@@ -60,6 +70,12 @@ SERVICES = {
     "reject": services.case_reject,
     "withdraw": services.case_withdraw,
     "escalate": services.case_escalate,
+    "take_over": services.case_take_over,
+    "return_down": services.case_return_down,
+    "assign_down": services.case_assign_down,
+    "transfer": services.case_transfer,
+    "transfer_accept": services.case_transfer_accept,
+    "transfer_decline": services.case_transfer_decline,
 }
 
 # Who fires each transition: a role name of ``Ctx``, or None for the party (evaluate) and the
@@ -79,6 +95,12 @@ RIGHT_ACTOR = {
     "reject": "coordinator",
     "withdraw": "coordinator",
     "escalate": "coordinator",
+    "take_over": "parent_coordinator",
+    "return_down": "parent_coordinator",
+    "assign_down": "coordinator",
+    "transfer": "coordinator",
+    "transfer_accept": "parent_coordinator",
+    "transfer_decline": "parent_coordinator",
 }
 
 # The path from `received` to each state, through the services.
@@ -94,6 +116,7 @@ PATHS = {
     State.REJECTED: ["start_assessment", "reject"],
     State.WITHDRAWN: ["start_assessment", "assign", "accept", "withdraw"],
     State.ESCALATED: ["start_assessment", "assign", "accept", "escalate"],
+    State.TRANSFERRING: ["start_assessment", "transfer"],
 }
 
 
@@ -110,6 +133,11 @@ class Ctx:
     admin_user: Any
     department: Any
     other_department: Any
+    # The network around the suite's county center (built by ``make_ctx``): its parent city and
+    # that city's coordinator, a township under the county, and another county under the city.
+    parent_coordinator: Any = None
+    township: Any = None
+    other_county: Any = None
 
 
 def default_args(ctx: Ctx, name: str) -> dict:
@@ -132,6 +160,16 @@ def default_args(ctx: Ctx, name: str) -> dict:
         "reject": {"reason": "属于政务服务事项。", "redirect_target": "service_center"},
         "withdraw": {"reason": "当事人自愿撤回。"},
         "escalate": {"reason": "涉及跨县事项，报市级中心。"},
+        "take_over": {"note": ""},
+        "return_down": {"instructions": "请先组织双方调解。"},
+        "assign_down": {
+            "center": ctx.township,
+            "instructions": "请乡镇综治中心办理。",
+            "due_by": timezone.now() + dt.timedelta(days=10),
+        },
+        "transfer": {"to_center": ctx.other_county, "reason": "事发地属另一县。"},
+        "transfer_accept": {"note": ""},
+        "transfer_decline": {"reason": "属本县管辖。"},
     }.get(name, {})
 
 
@@ -143,6 +181,10 @@ def expected_reason(args: dict, name: str) -> str:
         return args["result"]
     if name == "evaluate":
         return args["comment"]
+    if name in ("return_down", "assign_down"):
+        return args["instructions"]
+    if name in ("take_over", "transfer_accept"):
+        return args["note"]
     return args.get("reason", "")
 
 
@@ -182,9 +224,26 @@ def assert_unchanged(case: Case, before: dict) -> None:
     assert snapshot(case) == before
 
 
+NETWORK_FIELDS = ("parent_coordinator", "township", "other_county")
+
+
 def make_ctx(request) -> Ctx:
-    """Build a Ctx from the suite's fixtures (conftest.py)."""
-    return Ctx(**{name: request.getfixturevalue(name) for name in Ctx.__dataclass_fields__})
+    """Build a Ctx from the suite's fixtures (conftest.py), with a city above the suite's county."""
+    ctx = Ctx(
+        **{
+            name: request.getfixturevalue(name)
+            for name in Ctx.__dataclass_fields__
+            if name not in NETWORK_FIELDS
+        }
+    )
+    county = ctx.department.center
+    city = CenterFactory(code="420900", name="测试市综治中心", level=Level.CITY, slug="test-city")
+    county.parent = city
+    county.save()
+    ctx.township = CenterFactory(code=f"{county.code}101", parent=county, slug="test-township")
+    ctx.other_county = CenterFactory(code="420902", parent=city, level=Level.COUNTY, slug="test-other-county")
+    ctx.parent_coordinator = StaffFactory(role=Role.COORDINATOR, center=city).user
+    return ctx
 
 
 @pytest.fixture
@@ -208,7 +267,7 @@ PAIRS = [
 def test_table_covers_every_state_and_transition():
     assert set(PATHS) == set(State.values)
     assert set(ALLOWED) == set(SERVICES) == set(RIGHT_ACTOR)
-    assert len(PAIRS) == 11 * 14
+    assert len(PAIRS) == 12 * 20
 
 
 @pytest.mark.parametrize(("state", "name"), PAIRS)
@@ -258,6 +317,12 @@ TRY_IN = {
     "reject": State.ASSESSING,
     "withdraw": State.HANDLING,
     "escalate": State.HANDLING,
+    "take_over": State.ESCALATED,
+    "return_down": State.ESCALATED,
+    "assign_down": State.ASSESSING,
+    "transfer": State.ASSESSING,
+    "transfer_accept": State.TRANSFERRING,
+    "transfer_decline": State.TRANSFERRING,
 }
 
 WRONG_ROLES = {
@@ -275,6 +340,12 @@ WRONG_ROLES = {
     "reject": ["reception", "liaison", "leader"],
     "withdraw": ["reception", "liaison", "leader"],
     "escalate": ["reception", "liaison", "other_liaison"],
+    "take_over": ["reception", "liaison", "leader", "admin_user"],
+    "return_down": ["reception", "liaison", "leader"],
+    "assign_down": ["reception", "liaison", "leader", "plain_user"],
+    "transfer": ["reception", "liaison", "leader"],
+    "transfer_accept": ["reception", "liaison", "leader", "anonymous"],
+    "transfer_decline": ["reception", "liaison", "leader"],
 }
 
 
@@ -380,6 +451,14 @@ MISSING = [
     ("reject", {"redirect_target": "moon"}, "redirect_target"),
     ("withdraw", {"reason": ""}, "reason"),
     ("escalate", {"reason": "  "}, "reason"),
+    ("escalate", {"reason_kind": "whim"}, "reason_kind"),
+    ("return_down", {"instructions": " "}, "instructions"),
+    ("assign_down", {"instructions": ""}, "instructions"),
+    ("assign_down", {"center": None}, "center"),
+    ("assign_down", {"due_by": dt.datetime(2020, 1, 1, tzinfo=dt.UTC)}, "due_by"),
+    ("transfer", {"reason": ""}, "reason"),
+    ("transfer", {"to_center": None}, "to_center"),
+    ("transfer_decline", {"reason": ""}, "reason"),
 ]
 
 

@@ -373,7 +373,7 @@ START_PAGE_QUERIES = {
     # the leader's dashboard reads the working-day calendar for its default period (1), and since
     # issue 13 groups seven figure families by center, reads its subtree's centers and its overdue list.
     Role.RECEPTION: ("cases:intake", 10),
-    Role.COORDINATOR: ("cases:workbench", 14),
+    Role.COORDINATOR: ("cases:workbench", 16),  # + the center and its hops between centers' counts
     Role.LIAISON: ("cases:department_desk", 13),
     Role.LEADER: ("supervision:reports_dashboard", 25),
     Role.ADMIN: ("admin:index", 10),
