@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext_lazy as _
 
+from departments.admin_scope import CenterScopedAdminMixin
+
 from .models import AccessLogEntry, Action
 from .selectors import access_log_csv_header, access_log_csv_rows
 from .services import access_log_record
@@ -79,7 +81,9 @@ class ReadOnlyLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(ReadOnlyLogAdmin):
+class AccessLogEntryAdmin(CenterScopedAdminMixin, ReadOnlyLogAdmin):
+    # A center's administrator reads (and exports) what their own center's staff did.
+    center_field = "actor__staff_profile__center"
     change_list_template = "admin/audit/accesslogentry/change_list.html"
     list_display = [
         "created_at",

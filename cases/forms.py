@@ -4,10 +4,12 @@ import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from common.validators import validate_id_number, validate_phone
 from departments.models import Department, Desk, Service, ServicePackage
+from departments.scope import own_center_q
 
 from .attachments import max_files, validate_upload
 from .models import Category, HandlingRecord, Party, RedirectTarget, ResultKind, RiskColour, Source
@@ -101,8 +103,13 @@ class IntakeForm(forms.Form):
         label=_("附件"), required=False, help_text=_("PDF、图片、Word、Excel，单个不超过 10 MB。")
     )
 
-    def __init__(self, *args, desk=None, **kwargs):
+    def __init__(self, *args, desk=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if user is not None:
+            # The desks of the user's own center only.
+            self.fields["desk"].queryset = self.fields["desk"].queryset.filter(
+                own_center_q(user, "department__center")
+            )
         if not self.is_bound:
             self.initial.setdefault("intake_key", uuid.uuid4().hex)
             if desk is not None:
@@ -272,6 +279,14 @@ class AssignForm(ActionForm):
 
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, case=case, **kwargs)
+        if case is not None:
+            # The departments stationed at the center holding the case, and the packages they lead.
+            here = Q(center_id=case.center_id)
+            self.fields["lead_department"].queryset = self.fields["lead_department"].queryset.filter(here)
+            self.fields["co_departments"].queryset = self.fields["co_departments"].queryset.filter(here)
+            self.fields["package"].queryset = self.fields["package"].queryset.filter(
+                Q(lead_department__isnull=True) | Q(lead_department__center_id=case.center_id)
+            )
         if case is not None and not self.is_bound:
             self.initial.setdefault(
                 "risk_colour", case.risk_colour or case.proposed_colour or RiskColour.BLUE
@@ -369,6 +384,12 @@ class QueueFilterForm(forms.Form):
         choices=[("deadline", _("按期限")), ("-created", _("最新受理")), ("created", _("最早受理"))],
         required=False,
     )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            # The workbench is the user's own center's: the departments stationed at it.
+            self.fields["department"].queryset = Department.objects.filter(own_center_q(user))
 
 
 class RevealForm(forms.Form):

@@ -5,10 +5,14 @@ supervision (supervise, end supervision, reopen) ask these functions, and the se
 same ones, so a page and the API can never disagree.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 from cases.models import Case
-from cases.permissions import STAFF_ROLES, role_may_fire
+from cases.permissions import STAFF_ROLES, holds_case, role_may_fire, supervises_case
+from common.exceptions import ActionForbidden
 from departments.models import Role
 from departments.permissions import department_of, require_liaison_of, require_role, role_of
+from departments.scope import works_at
 
 from .models import Reason, SupervisionOrder
 
@@ -50,7 +54,9 @@ __all__ = [
     "may_verify_orders",
     "require_may_issue_order",
     "require_may_respond_to_order",
+    "require_may_verify_order",
     "sees_callback_phone",
+    "verifying_center_id",
 ]
 
 
@@ -59,25 +65,47 @@ def issue_roles(reason: str) -> tuple[str, ...]:
     return INSTRUCTION_ROLES if reason == Reason.LEADER_INSTRUCTION else ISSUE_ROLES
 
 
-def may_issue_order(user, reason: str = Reason.LEADER_INSTRUCTION) -> bool:
-    """Return whether the user may issue an order for ``reason`` (by default a leader's instruction)."""
-    return role_of(user) in issue_roles(reason)
+def may_issue_order(user, reason: str = Reason.LEADER_INSTRUCTION, case: Case | None = None) -> bool:
+    """Return whether the user may issue an order for ``reason`` (by default a leader's instruction).
+
+    On ``case``: only a leader or coordinator of its center or of a center above it
+    (cases.permissions.supervises_case); without a case, whether the role may issue at all.
+    """
+    if role_of(user) not in issue_roles(reason):
+        return False
+    return case is None or supervises_case(user, case)
 
 
-def require_may_issue_order(user, reason: str) -> None:
-    """Raise ActionForbidden unless the user may issue an order for ``reason``."""
+def require_may_issue_order(user, reason: str, case: Case | None = None) -> None:
+    """Raise ActionForbidden unless the user may issue an order for ``reason`` (on ``case``)."""
     require_role(user, *issue_roles(reason))
+    if case is not None and not supervises_case(user, case):
+        raise ActionForbidden(_("只能督办本中心及下级中心的案件。"))
 
 
-def may_verify_orders(user) -> bool:
-    """Return whether the user may verify (核查) or send back answers to orders."""
-    return role_of(user) in VERIFY_ROLES
+def verifying_center_id(order: SupervisionOrder) -> int | None:
+    """Return the center that verifies the order's answer: the one that issued it, else the case's."""
+    return order.issuing_center_id or order.case.center_id
+
+
+def may_verify_orders(user, order: SupervisionOrder | None = None) -> bool:
+    """Return whether the user may verify (核查) or send back answers (to ``order``: at its issuing center)."""
+    if role_of(user) not in VERIFY_ROLES:
+        return False
+    return order is None or works_at(user, verifying_center_id(order))
+
+
+def require_may_verify_order(user, order: SupervisionOrder) -> None:
+    """Raise ActionForbidden unless the user verifies ``order`` (see :func:`may_verify_orders`)."""
+    require_role(user, *VERIFY_ROLES)
+    if not works_at(user, verifying_center_id(order)):
+        raise ActionForbidden(_("只有下发督办单的中心可以核查或退回答复。"))
 
 
 def may_respond_to_order(user, order: SupervisionOrder) -> bool:
-    """Return whether the user answers the order: a liaison of its department, a coordinator for the center's."""
+    """Return whether the user answers the order: a liaison of its department; for the center's own, its coordinators."""
     if order.department_id is None:
-        return role_of(user) in CENTER_ANSWER_ROLES
+        return role_of(user) in CENTER_ANSWER_ROLES and holds_case(user, order.case)
     if role_of(user) != Role.LIAISON:
         return False
     department = department_of(user)
@@ -88,6 +116,8 @@ def require_may_respond_to_order(user, order: SupervisionOrder) -> None:
     """Raise ActionForbidden unless the user answers the order (see :func:`may_respond_to_order`)."""
     if order.department_id is None:
         require_role(user, *CENTER_ANSWER_ROLES)
+        if not holds_case(user, order.case):
+            raise ActionForbidden(_("只有案件所在中心的研判督办专员可以答复。"))
     else:
         require_liaison_of(user, order.department)
 

@@ -126,7 +126,17 @@ def case_create(
         intake_key=intake_key or None,
     )
     case.full_clean(
-        exclude=["code", "state", "center", "desk", "created_by", "package", "lead_department", "intake_key"]
+        exclude=[
+            "code",
+            "state",
+            "center",
+            "intake_center",  # the same center, chosen above: no second existence check
+            "desk",
+            "created_by",
+            "package",
+            "lead_department",
+            "intake_key",
+        ]
     )
     party_rows = [
         Party(

@@ -28,12 +28,12 @@ def workbench(request):
     key = request.GET.get("queue", "new")
     if key not in QUEUES:
         key = "new"
-    form = QueueFilterForm(request.GET or None)
+    form = QueueFilterForm(request.GET or None, user=request.user)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(coordinator_queue(key=key, now=now, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    counts = coordinator_queue_counts(now=now)
+    page = Paginator(
+        coordinator_queue(user=request.user, key=key, now=now, filters=filters), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    counts = coordinator_queue_counts(user=request.user, now=now)
     query = request.GET.copy()
     query.pop("queue", None)
     query.pop("page", None)

@@ -21,14 +21,14 @@ from common.exceptions import ConcurrentChange, InvalidTransition
 from common.when import day_text, deadline_text
 from departments.deadlines import deadline_for, legal_limit_for
 from departments.models import Department, Role, Stage
-from departments.permissions import require_role
+from departments.scope import center_of
 from departments.workdays import add_working_days
 from integrations.events import case_sequence_key
 from integrations.services import webhook_emit
 
 from .. import notify
 from ..models import Level, OrderSequence, Reason, SupervisionOrder, SupervisionOrderEvent
-from ..permissions import VERIFY_ROLES, require_may_issue_order, require_may_respond_to_order
+from ..permissions import require_may_issue_order, require_may_respond_to_order, require_may_verify_order
 from ..webhooks import (
     ORDER_ISSUED,
     ORDER_REJECTED,
@@ -255,7 +255,7 @@ def supervision_order_issue(
     if level not in Level.values:
         raise ValidationError({"level": _("督办级别无效。")})
     if actor is not None or reason == Reason.LEADER_INSTRUCTION:
-        require_may_issue_order(actor, reason)
+        require_may_issue_order(actor, reason, case)
     if reason == Reason.LEADER_INSTRUCTION:
         instruction = _required(instruction, "instruction", _("请填写领导批示。"))
     now = timezone.now()
@@ -293,6 +293,9 @@ def supervision_order_issue(
         required_action=required_action,
         instruction=(instruction or "").strip(),
         issued_by=actor,
+        # Who verifies the answer: the issuer's center (a center above may supervise), the
+        # system's orders the case's own.
+        issuing_center=(center_of(actor) if actor is not None else None) or locked.center,
         issued_at=now,
         respond_from=now,
         respond_by=(
@@ -400,7 +403,7 @@ def supervision_order_respond(*, order: SupervisionOrder, actor, response: str) 
 @transaction.atomic
 def supervision_order_verify(*, order: SupervisionOrder, actor, note: str = "") -> SupervisionOrder:
     """Accept the department's answer (核查办结); the last open order ends the case's supervision."""
-    require_role(actor, *VERIFY_ROLES)
+    require_may_verify_order(actor, order)
     locked = _lock_order(order)
     _check_can(locked, "verify")
     now = timezone.now()
@@ -431,7 +434,7 @@ def supervision_order_verify(*, order: SupervisionOrder, actor, note: str = "") 
 @transaction.atomic
 def supervision_order_reject(*, order: SupervisionOrder, actor, reason: str) -> SupervisionOrder:
     """Send an answer back (退回重办): the department must answer again by a new deadline."""
-    require_role(actor, *VERIFY_ROLES)
+    require_may_verify_order(actor, order)
     reason = _required(reason, "reason", _("请填写退回理由。"))
     locked = _lock_order(order)
     _check_can(locked, "reject")
