@@ -126,7 +126,12 @@ def _network_rows(case, department, township, i=0):
         case=case, kind="up", status="accepted", from_center=township, to_center=case.center, reason="跨乡镇"
     )
     whistle = Whistle.objects.create(
-        case=case, center=case.center, urgency="urgent", hours=2, reason="多部门会商", blown_at=case.created_at
+        case=case,
+        center=case.center,
+        urgency="urgent",
+        hours=2,
+        reason="多部门会商",
+        blown_at=case.created_at,
     )
     WhistleSummons.objects.create(whistle=whistle, department=department, respond_by=case.created_at)
 
