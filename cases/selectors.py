@@ -192,7 +192,7 @@ def case_search(*, user, query: str, limit: int = 50) -> list[Case]:
             cases = cases.filter(Q(parties__name__icontains=query) | Q(title__icontains=query))
     return list(
         cases.distinct()
-        .select_related("lead_department")
+        .select_related("lead_department", "center")
         .prefetch_related(
             Prefetch("parties", queryset=Party.objects.order_by("order", "id")),
             # Which rows a liaison may open (co-departments): see cases.permissions.may_open_case_page.

@@ -319,6 +319,10 @@ def order_case_find(request):
     form = CaseFindForm(request.POST)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     cases = case_search(user=request.user, query=query, limit=FIND_LIMIT) if query else None
+    if cases is not None:
+        # Only what the user may supervise: their center's cases and those below it (not a case
+        # that merely passed through their center on its way elsewhere).
+        cases = [case for case in cases if may_issue_order(request.user, case=case)]
     return render(
         request,
         "supervision/_order_case_choices.html",
