@@ -300,3 +300,18 @@ def test_the_order_list_filters_by_a_center_within_the_subtree(tree):
     elsewhere = next(c for c in tree["centers"] if c.code == "420902001")
     response = county_a_leader.get(reverse("supervision:order_list"), {"center": elsewhere.slug})
     assert "420902001" not in {o.case.center.code for o in response.context["orders"]}
+
+
+def test_the_order_api_filters_by_a_center_within_the_subtree(tree):
+    county_a_leader = client_for(people_at(tree, "420923", Role.LEADER))
+    township = next(c for c in tree["centers"] if c.code == "420923101")
+    elsewhere = next(c for c in tree["centers"] if c.code == "420902001")
+
+    rows = county_a_leader.get(reverse("api:supervision-order-list"), {"center": township.slug}).json()[
+        "results"
+    ]
+    assert [row["number"] for row in rows] == [o.number for o in tree["orders"] if o.case.center == township]
+    rows = county_a_leader.get(reverse("api:supervision-order-list"), {"center": elsewhere.slug}).json()[
+        "results"
+    ]
+    assert rows == []
