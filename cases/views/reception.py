@@ -23,6 +23,7 @@ from common.fields import KIND_ID_NUMBER, KIND_PHONE, normalize
 from departments.deadlines import deadline_for
 from departments.models import Stage
 from departments.permissions import role_required
+from departments.scope import center_of, own_center_q
 
 from ..codes import InvalidCaseCode
 from ..forms import CaseSearchForm, IntakeForm, PartyFormSet
@@ -83,7 +84,9 @@ def intake(request):
             try:
                 with transaction.atomic():
                     if data["visit_case"]:
-                        case = case_by_code(data["visit_case"], cases_visible_to(request.user).open())
+                        # A return visit is recorded on a case the desk's own center holds.
+                        held_here = cases_visible_to(request.user).filter(own_center_q(request.user))
+                        case = case_by_code(data["visit_case"], held_here.open())
                         case_record_visit(
                             case=case,
                             actor=request.user,
@@ -169,7 +172,9 @@ def intake_lookup(request):
                 "reason": reason,
             }
         )
-    return render(request, "cases/_intake_history.html", {"people": people})
+    own = center_of(request.user)
+    context = {"people": people, "own_center_id": own.pk if own else None}
+    return render(request, "cases/_intake_history.html", context)
 
 
 @role_required(*RECEIPT_ROLES)

@@ -158,3 +158,18 @@ def test_the_assign_form_offers_the_holding_centers_departments_only(two_countie
 
     assert list(form.fields["lead_department"].queryset) == [here]
     assert list(form.fields["co_departments"].queryset) == [here]
+
+
+def test_a_county_desk_sees_a_township_case_but_records_visits_only_on_its_own(two_counties):
+    below = CaseFactory(center=two_counties["township"], state=State.RECEIVED, title="镇上的邻里纠纷")
+    PartyFactory(case=below, name="王五", phone="13712345678")
+    coordinator = StaffFactory(role=Role.COORDINATOR, center=two_counties["a"]).user
+
+    content = (
+        login(coordinator)
+        .post(reverse("cases:intake_lookup"), {"parties-0-phone": "13712345678"})
+        .content.decode()
+    )
+
+    assert "镇上的邻里纠纷" in content  # the county oversees the township: it sees the case
+    assert f'data-code="{below.code}"' not in content  # but the visit belongs to the township's desk
