@@ -59,7 +59,8 @@ class UserFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         User = get_user_model()
-        ids = AccessLogEntry.objects.exclude(actor__isnull=True).values("actor_id")
+        # The accounts in the rows this administrator sees (their own center's, unless a superuser).
+        ids = model_admin.get_queryset(request).exclude(actor__isnull=True).values("actor_id")
         return [(str(u.pk), u.get_username()) for u in User.objects.filter(pk__in=ids).order_by("username")]
 
     def queryset(self, request, queryset):
