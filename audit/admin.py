@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext_lazy as _
 
+from departments.admin_scope import CenterScopedAdminMixin
+
 from .models import AccessLogEntry, Action
 from .selectors import access_log_csv_header, access_log_csv_rows
 from .services import access_log_record
@@ -57,7 +59,8 @@ class UserFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         User = get_user_model()
-        ids = AccessLogEntry.objects.exclude(actor__isnull=True).values("actor_id")
+        # The accounts in the rows this administrator sees (their own center's, unless a superuser).
+        ids = model_admin.get_queryset(request).exclude(actor__isnull=True).values("actor_id")
         return [(str(u.pk), u.get_username()) for u in User.objects.filter(pk__in=ids).order_by("username")]
 
     def queryset(self, request, queryset):
@@ -79,7 +82,9 @@ class ReadOnlyLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(ReadOnlyLogAdmin):
+class AccessLogEntryAdmin(CenterScopedAdminMixin, ReadOnlyLogAdmin):
+    # A center's administrator reads (and exports) what their own center's staff did.
+    center_field = "actor__staff_profile__center"
     change_list_template = "admin/audit/accesslogentry/change_list.html"
     list_display = [
         "created_at",

@@ -19,6 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from audit.admin import log_url_for_case
 from audit.models import Action as AuditAction
 from audit.services import access_log_record
+from departments.admin_scope import CenterScopedAdminMixin
 
 from .admin_search import CaseCodeColumnMixin, CaseCodeSearchMixin, ReadOnlyAdminMixin, _person_search
 from .models import (
@@ -28,7 +29,10 @@ from .models import (
     Evaluation,
     HandlingRecord,
     Party,
+    Referral,
     Visit,
+    Whistle,
+    WhistleSummons,
 )
 from .services.admin import ADMIN_EDITABLE_FIELDS, case_admin_edit
 
@@ -124,7 +128,7 @@ class AttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(LogFullNumbersMixin, CaseCodeSearchMixin, SimpleHistoryAdmin):
+class CaseAdmin(CenterScopedAdminMixin, LogFullNumbersMixin, CaseCodeSearchMixin, SimpleHistoryAdmin):
     # Only what describes the matter is editable; everything else is set by a transition.
     editable_fields = ADMIN_EDITABLE_FIELDS
 
@@ -157,7 +161,21 @@ class CaseAdmin(LogFullNumbersMixin, CaseCodeSearchMixin, SimpleHistoryAdmin):
         EvaluationInline,
     ]
     fieldsets = [
-        (None, {"fields": ["code_display", "state", "center", "desk", "created_by", "created_at"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "code_display",
+                    "state",
+                    "center",
+                    "intake_center",
+                    "place",
+                    "desk",
+                    "created_by",
+                    "created_at",
+                ]
+            },
+        ),
         (
             _("事项"),
             {
@@ -272,7 +290,8 @@ class CaseAdmin(LogFullNumbersMixin, CaseCodeSearchMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Party)
-class PartyAdmin(LogFullNumbersMixin, CaseCodeColumnMixin, SimpleHistoryAdmin):
+class PartyAdmin(CenterScopedAdminMixin, LogFullNumbersMixin, CaseCodeColumnMixin, SimpleHistoryAdmin):
+    center_field = "case__center"
     list_display = [
         "name",
         "kind",
@@ -298,6 +317,58 @@ class PartyAdmin(LogFullNumbersMixin, CaseCodeColumnMixin, SimpleHistoryAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         return _person_search(super(), self, request, queryset, search_term)
+
+
+# --- The network of centers: referrals and whistles (written by the services, view-only) -------
+
+
+class WhistleSummonsInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = WhistleSummons
+    extra = 0
+    fields = ["department", "respond_by", "status", "reported_at", "reported_by", "attendee", "note"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("department", "reported_by")
+
+
+@admin.register(Referral)
+class ReferralAdmin(CenterScopedAdminMixin, CaseCodeColumnMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    # A referral belongs to the centers it passes between: the case's center holds it now.
+    center_field = "case__center"
+    list_display = [
+        "case_code",
+        "kind",
+        "status",
+        "from_center",
+        "to_center",
+        "via_center",
+        "due_by",
+        "created_at",
+    ]
+    list_filter = ["kind", "status", "reason_kind"]
+    list_select_related = ["case", "from_center", "to_center", "via_center"]
+    search_fields = ["case__code", "reason"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Whistle)
+class WhistleAdmin(CenterScopedAdminMixin, CaseCodeColumnMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["case_code", "center", "urgency", "hours", "blown_by", "blown_at"]
+    list_filter = ["urgency"]
+    list_select_related = ["case", "center", "blown_by"]
+    search_fields = ["case__code", "reason"]
+    date_hierarchy = "blown_at"
+    inlines = [WhistleSummonsInline]
+
+
+@admin.register(WhistleSummons)
+class WhistleSummonsAdmin(CenterScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    center_field = "whistle__center"
+    list_display = ["whistle", "department", "respond_by", "status", "reported_at", "attendee"]
+    list_filter = ["status"]
+    list_select_related = ["whistle__case", "department"]
+    search_fields = ["whistle__case__code", "attendee"]
 
 
 # The view-only admins of a case's records, and the calendar's (it recomputes cases' deadlines).

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from common.fields import KIND_PHONE, normalize
+from departments.admin_scope import CenterScopedAdminMixin
 
 from .admin_search import CaseCodeColumnMixin, CaseCodeSearchMixin, ReadOnlyAdminMixin, _person_search
 from .models import (
@@ -22,7 +23,8 @@ from .models import (
 
 
 @admin.register(Visit)
-class VisitAdmin(CaseCodeColumnMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class VisitAdmin(CenterScopedAdminMixin, CaseCodeColumnMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    center_field = "case__center"
     list_display = ["case_code", "visitor_name", "phone_masked", "people_count", "desk", "created_at"]
     list_filter = ["desk"]
     list_select_related = ["case", "desk"]
@@ -39,7 +41,10 @@ class VisitAdmin(CaseCodeColumnMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(CaseCodeColumnMixin, ReadOnlyAdminMixin, CaseCodeSearchMixin, admin.ModelAdmin):
+class AttachmentAdmin(
+    CenterScopedAdminMixin, CaseCodeColumnMixin, ReadOnlyAdminMixin, CaseCodeSearchMixin, admin.ModelAdmin
+):
+    center_field = "case__center"
     code_path = "case__code"
     list_display = ["original_name", "case_code", "content_type", "size", "uploaded_by", "created_at"]
     list_filter = ["content_type"]
@@ -51,7 +56,10 @@ class AttachmentAdmin(CaseCodeColumnMixin, ReadOnlyAdminMixin, CaseCodeSearchMix
 
 
 @admin.register(HandlingRecord)
-class HandlingRecordAdmin(CaseCodeColumnMixin, ReadOnlyAdminMixin, CaseCodeSearchMixin, admin.ModelAdmin):
+class HandlingRecordAdmin(
+    CenterScopedAdminMixin, CaseCodeColumnMixin, ReadOnlyAdminMixin, CaseCodeSearchMixin, admin.ModelAdmin
+):
+    center_field = "case__center"
     code_path = "case__code"
     list_display = ["case_code", "kind", "department", "author", "excerpt", "is_public", "created_at"]
     list_filter = ["kind", "is_public", "department"]
@@ -65,7 +73,10 @@ class HandlingRecordAdmin(CaseCodeColumnMixin, ReadOnlyAdminMixin, CaseCodeSearc
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(CaseCodeColumnMixin, ReadOnlyAdminMixin, CaseCodeSearchMixin, admin.ModelAdmin):
+class EvaluationAdmin(
+    CenterScopedAdminMixin, CaseCodeColumnMixin, ReadOnlyAdminMixin, CaseCodeSearchMixin, admin.ModelAdmin
+):
+    center_field = "case__center"
     code_path = "case__code"
     list_display = ["case_code", "rating", "channel", "recorded_by", "created_at"]
     list_filter = ["rating", "channel"]
@@ -75,7 +86,10 @@ class EvaluationAdmin(CaseCodeColumnMixin, ReadOnlyAdminMixin, CaseCodeSearchMix
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(CaseCodeColumnMixin, ReadOnlyAdminMixin, CaseCodeSearchMixin, admin.ModelAdmin):
+class CaseEventAdmin(
+    CenterScopedAdminMixin, CaseCodeColumnMixin, ReadOnlyAdminMixin, CaseCodeSearchMixin, admin.ModelAdmin
+):
+    center_field = "case__center"
     code_path = "case__code"
     list_display = ["case_code", "transition_label", "from_state", "to_state", "actor", "created_at"]
     list_filter = ["transition", "to_state", "from_state"]
@@ -89,7 +103,11 @@ class CaseEventAdmin(CaseCodeColumnMixin, ReadOnlyAdminMixin, CaseCodeSearchMixi
 
 
 @admin.register(Notification)
-class NotificationAdmin(CaseCodeColumnMixin, ReadOnlyAdminMixin, CaseCodeSearchMixin, admin.ModelAdmin):
+class NotificationAdmin(
+    CenterScopedAdminMixin, CaseCodeColumnMixin, ReadOnlyAdminMixin, CaseCodeSearchMixin, admin.ModelAdmin
+):
+    # A notice is its recipient\'s: the center they work at.
+    center_field = "user__staff_profile__center"
     code_path = "case__code"
     list_display = ["title", "user", "kind", "case_code", "created_at", "read_at"]
     list_filter = ["kind", ("read_at", admin.EmptyFieldListFilter)]
@@ -99,7 +117,10 @@ class NotificationAdmin(CaseCodeColumnMixin, ReadOnlyAdminMixin, CaseCodeSearchM
 
 
 @admin.register(SmsMessage)
-class SmsMessageAdmin(CaseCodeColumnMixin, ReadOnlyAdminMixin, CaseCodeSearchMixin, admin.ModelAdmin):
+class SmsMessageAdmin(
+    CenterScopedAdminMixin, CaseCodeColumnMixin, ReadOnlyAdminMixin, CaseCodeSearchMixin, admin.ModelAdmin
+):
+    center_field = "case__center"
     code_path = "case__code"
     list_display = ["case_code", "phone_masked", "kind", "status", "backend", "created_at"]
     list_filter = ["status", "kind"]

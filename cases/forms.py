@@ -4,12 +4,13 @@ import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from common.validators import validate_id_number, validate_phone
 from departments.models import Center, Department, Desk, Place, Service, ServicePackage
 from departments.places import places_under
-from departments.scope import child_centers
+from departments.scope import child_centers, own_center_q
 
 from .attachments import max_files, validate_upload
 from .models import (
@@ -120,11 +121,16 @@ class IntakeForm(forms.Form):
         label=_("附件"), required=False, help_text=_("PDF、图片、Word、Excel，单个不超过 10 MB。")
     )
 
-    def __init__(self, *args, desk=None, center=None, **kwargs):
+    def __init__(self, *args, desk=None, center=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._center, self._places = center, None
         # Loaded when the select is drawn or a place is chosen: a submission without one asks nothing.
         self.fields["place"].choices = lambda: place_choices(self.places.values())
+        if user is not None:
+            # The desks of the user's own center only.
+            self.fields["desk"].queryset = self.fields["desk"].queryset.filter(
+                own_center_q(user, "department__center")
+            )
         if not self.is_bound:
             self.initial.setdefault("intake_key", uuid.uuid4().hex)
             if desk is not None:
@@ -317,6 +323,14 @@ class AssignForm(ActionForm):
 
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, case=case, **kwargs)
+        if case is not None:
+            # The departments stationed at the center holding the case, and the packages they lead.
+            here = Q(center_id=case.center_id)
+            self.fields["lead_department"].queryset = self.fields["lead_department"].queryset.filter(here)
+            self.fields["co_departments"].queryset = self.fields["co_departments"].queryset.filter(here)
+            self.fields["package"].queryset = self.fields["package"].queryset.filter(
+                Q(lead_department__isnull=True) | Q(lead_department__center_id=case.center_id)
+            )
         if case is not None and not self.is_bound:
             self.initial.setdefault(
                 "risk_colour", case.risk_colour or case.proposed_colour or RiskColour.BLUE
@@ -414,6 +428,12 @@ class QueueFilterForm(forms.Form):
         choices=[("deadline", _("按期限")), ("-created", _("最新受理")), ("created", _("最早受理"))],
         required=False,
     )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            # The workbench is the user's own center's: the departments stationed at it.
+            self.fields["department"].queryset = Department.objects.filter(own_center_q(user))
 
 
 class RevealForm(forms.Form):

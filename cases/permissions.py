@@ -248,9 +248,12 @@ def may_open_case_page(user, case: Case) -> bool:
     return sees_case(user, case)
 
 
-def may_print_receipt(user) -> bool:
-    """Return whether the user may print the receipt and see its QR (the party's secret key)."""
-    return role_of(user) in RECEIPT_ROLES
+def may_print_receipt(user, case: Case | None = None) -> bool:
+    """Return whether the user may print the receipt and see its QR (the party's secret key).
+
+    For ``case``: only at the center holding it (a center above oversees without the key).
+    """
+    return role_of(user) in RECEIPT_ROLES and (case is None or holds_case(user, case))
 
 
 def may_take_in(user) -> bool:

@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, 
 from django.utils import timezone
 
 from departments.models import Department
+from departments.scope import own_center_q
 
 from .models import OPEN_STATES, WITH_DEPARTMENT_STATES, WORKING_STATES, Case, CaseEvent, RiskColour, State
 
@@ -70,17 +71,22 @@ def _queues():
 QUEUES = {q.key: q for q in _queues()}
 
 
-def coordinator_queue_counts(*, now: dt.datetime) -> dict[str, int]:
-    """Count every queue in one aggregate query over the open cases (every queue is a subset)."""
-    return Case.objects.filter(state__in=OPEN_STATES).aggregate(
+def coordinator_queue_counts(*, user, now: dt.datetime) -> dict[str, int]:
+    """Count every queue in one aggregate query over the open cases (every queue is a subset).
+
+    The workbench is the user's own center's: the cases it holds (departments.scope.own_center_q).
+    """
+    return Case.objects.filter(own_center_q(user), state__in=OPEN_STATES).aggregate(
         **{q.key: Count("id", filter=q.condition(now)) for q in QUEUES.values()}
     )
 
 
-def coordinator_queue(*, key: str, now: dt.datetime, filters: dict | None = None) -> QuerySet[Case]:
-    """The cases of one queue, filtered and sorted (by deadline unless told otherwise)."""
+def coordinator_queue(*, user, key: str, now: dt.datetime, filters: dict | None = None) -> QuerySet[Case]:
+    """The cases of one queue held by the user's own center, filtered and sorted (by deadline unless told otherwise)."""
     filters = filters or {}
-    cases = Case.objects.filter(QUEUES[key].condition(now)).select_related("lead_department")
+    cases = Case.objects.filter(own_center_q(user), QUEUES[key].condition(now)).select_related(
+        "lead_department"
+    )
     if filters.get("colour"):
         cases = cases.filter(
             Q(risk_colour=filters["colour"]) | Q(risk_colour="", proposed_colour=filters["colour"])
@@ -231,8 +237,8 @@ def assess_due_soon_q(now: dt.datetime) -> Q:
     )
 
 
-def workbench_tallies(*, now: dt.datetime) -> dict[str, dict[str, int]]:
-    """Count the queues waiting on a coordinator, with their overdue and soon-due cases, in one query."""
+def workbench_tallies(*, user, now: dt.datetime) -> dict[str, dict[str, int]]:
+    """Count the queues waiting on the user's center's coordinators, with their overdue and soon-due cases, in one query."""
     aggregates = {}
     for key in TO_DECIDE_QUEUES:
         condition = QUEUES[key].condition(now)
@@ -240,7 +246,7 @@ def workbench_tallies(*, now: dt.datetime) -> dict[str, dict[str, int]]:
         aggregates[f"{key}_overdue"] = Count("id", filter=condition & assess_overdue_q(now))
         aggregates[f"{key}_due_soon"] = Count("id", filter=condition & assess_due_soon_q(now))
     # Every one of these queues is held by the center: scan only the states it holds cases in.
-    row = Case.objects.filter(state__in=CENTER_STATES).aggregate(**aggregates)
+    row = Case.objects.filter(own_center_q(user), state__in=CENTER_STATES).aggregate(**aggregates)
     return {
         key: {
             "count": row[f"{key}_count"],
@@ -251,13 +257,13 @@ def workbench_tallies(*, now: dt.datetime) -> dict[str, dict[str, int]]:
     }
 
 
-def cases_to_decide_by_deadline(*, now: dt.datetime, limit: int = 3) -> list[Case]:
-    """The cases waiting on a coordinator with the nearest assessment deadline, the most urgent first."""
+def cases_to_decide_by_deadline(*, user, now: dt.datetime, limit: int = 3) -> list[Case]:
+    """The user's center's cases waiting on a coordinator with the nearest assessment deadline, the most urgent first."""
     condition = Q()
     for key in TO_DECIDE_QUEUES:
         condition |= QUEUES[key].condition(now)
     return list(
-        Case.objects.filter(condition)
+        Case.objects.filter(own_center_q(user), condition)
         .filter(assigned_at__isnull=True, assess_by__isnull=False)
         .order_by("assess_by", "id")[:limit]
     )

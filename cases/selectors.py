@@ -150,12 +150,22 @@ def repeat_visit_counts(*, phones, id_numbers, now, window_days: int = 90) -> di
     return {key: len(items) for key, items in seen.items()}
 
 
-def person_open_cases(*, phone: str = "", id_number: str = "") -> QuerySet[Case]:
-    """Open cases a person (by phone or ID number) is party to, newest first."""
+def person_open_cases(*, phone: str = "", id_number: str = "", user=None) -> QuerySet[Case]:
+    """Open cases a person (by phone or ID number) is party to, newest first, at every center.
+
+    The repeat-visit warning looks across the whole deployment: a person taking one matter to two
+    centers is exactly what the desk must see. Each case carries ``is_visible`` (``user`` sees it,
+    by :func:`cases_visible_to`); of a case the user does not see, the desk shows only its code,
+    its center and its state, never its title or parties, and cannot record a visit on it.
+    """
+    from django.db.models import Exists, OuterRef, Value
+
     condition, phones, id_numbers = _person_filter([phone], [id_number], prefix="parties__")
     if not phones and not id_numbers:
         return Case.objects.none()
-    return Case.objects.open().filter(condition).distinct().order_by("-created_at", "-id")
+    cases = Case.objects.open().filter(condition).distinct().order_by("-created_at", "-id")
+    visible = Exists(cases_visible_to(user).filter(pk=OuterRef("pk"))) if user is not None else Value(False)
+    return cases.select_related("center").annotate(is_visible=visible)
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
@@ -221,7 +231,7 @@ def case_search(*, user, query: str, limit: int = 50) -> list[Case]:
             cases = cases.filter(Q(parties__name__icontains=query) | Q(title__icontains=query))
     return list(
         cases.distinct()
-        .select_related("lead_department")
+        .select_related("lead_department", "center")
         .prefetch_related(
             Prefetch("parties", queryset=Party.objects.order_by("order", "id")),
             # Which rows a liaison may open (co-departments): see cases.permissions.may_open_case_page.
@@ -440,7 +450,8 @@ def mediating_organisations(case: Case) -> list:
         Department.objects.filter(
             Q(pk=case.lead_department_id)
             | Q(pk__in=co_ids)
-            | Q(kind=Department.Kind.MEDIATION, is_active=True)
+            # The mediation bodies stationed at the case's center.
+            | Q(kind=Department.Kind.MEDIATION, is_active=True, center_id=case.center_id)
         ).order_by("order", "id")
     )
     for department in departments:
@@ -464,10 +475,12 @@ def intake_desk_for(user):
     recorded visit (a receptionist works at one window all day); else the only desk, if one.
     """
     from departments.models import Desk
+    from departments.scope import own_center_q
 
     from .models import Visit
 
-    desks = Desk.objects.filter(is_active=True)
+    # The desks of the user's own center only.
+    desks = Desk.objects.filter(own_center_q(user, "department__center"), is_active=True)
     profile = getattr(user, "staff_profile", None)
     if profile is not None and profile.desk_id and (own := desks.filter(pk=profile.desk_id).first()):
         return own

@@ -145,7 +145,9 @@ class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key):
         model = self.get_model()
         try:
-            token = model.objects.select_related("user__staff_profile__department").get(key=key)
+            token = model.objects.select_related(
+                "user__staff_profile__department", "user__staff_profile__center"
+            ).get(key=key)
         except (model.DoesNotExist, ValueError):
             raise exceptions.AuthenticationFailed(_("令牌无效。")) from None
         if not token.user.is_active:

@@ -10,15 +10,18 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from audit.admin import log_url_for_user
 
+from .admin_scope import CenterScopedAdminMixin
 from .models import (
     Center,
     DeadlineRule,
     Department,
     Desk,
     DutyAssignment,
+    Place,
     Service,
     ServicePackage,
     StaffProfile,
+    WhistleRule,
 )
 
 admin.site.site_header = _("综治中心管理后台")
@@ -37,8 +40,10 @@ class StableSlugMixin:
 
 
 @admin.register(Center)
-class CenterAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "parent", "phone"]
+class CenterAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
+    center_field = None  # the center's own row
+    list_display = ["code", "name", "level", "parent", "phone"]
+    list_filter = ["level"]
     list_select_related = ["parent"]
     search_fields = ["name", "code"]
     autocomplete_fields = ["parent"]
@@ -51,7 +56,7 @@ class DeskInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(StableSlugMixin, SimpleHistoryAdmin):
+class DepartmentAdmin(CenterScopedAdminMixin, StableSlugMixin, SimpleHistoryAdmin):
     list_display = ["name", "short_name", "slug", "kind", "center", "is_active", "order"]
     list_display_links = ["name"]
     list_editable = ["is_active", "order"]
@@ -62,7 +67,8 @@ class DepartmentAdmin(StableSlugMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Desk)
-class DeskAdmin(admin.ModelAdmin):
+class DeskAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
+    center_field = "department__center"
     list_display = ["number", "name", "department", "is_active"]
     list_filter = ["is_active", "department"]
     list_select_related = ["department"]
@@ -71,7 +77,7 @@ class DeskAdmin(admin.ModelAdmin):
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(admin.ModelAdmin):
+class StaffProfileAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "display_name", "role", "department", "center"]
     list_filter = ["role", "department", "center"]
     list_select_related = ["user", "department", "center"]
@@ -79,7 +85,7 @@ class StaffProfileAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "department"]
 
 
-class StaffProfileInline(admin.StackedInline):
+class StaffProfileInline(CenterScopedAdminMixin, admin.StackedInline):
     """Assign a user's role and department on the user's own page."""
 
     model = StaffProfile
@@ -95,7 +101,8 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class StaffUserAdmin(UserAdmin):
+class StaffUserAdmin(CenterScopedAdminMixin, UserAdmin):
+    center_field = "staff_profile__center"
     inlines = [StaffProfileInline]
     list_display = [*UserAdmin.list_display, "staff_role", "staff_department"]
     list_filter = [*UserAdmin.list_filter, "staff_profile__role"]
@@ -155,7 +162,7 @@ class ServicePackageAdmin(StableSlugMixin, admin.ModelAdmin):
 
 
 @admin.register(DutyAssignment)
-class DutyAssignmentAdmin(SimpleHistoryAdmin):
+class DutyAssignmentAdmin(CenterScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["position", "person_name", "title", "phone", "start_date", "end_date", "center"]
     list_filter = ["position", "center", "start_date", "end_date"]
     list_select_related = ["center"]
@@ -179,3 +186,18 @@ class DeadlineRuleAdmin(SimpleHistoryAdmin):
     list_filter = ["colour", "stage", "unit", "is_legal_limit", "service"]
     list_select_related = ["service"]
     search_fields = ["category", "note", "service__name"]
+
+
+@admin.register(Place)
+class PlaceAdmin(CenterScopedAdminMixin, admin.ModelAdmin):
+    center_field = "township"
+    list_display = ["code", "name", "kind", "parent", "township"]
+    list_filter = ["kind", "township"]
+    list_select_related = ["parent", "township"]
+    search_fields = ["name", "code"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(WhistleRule)
+class WhistleRuleAdmin(SimpleHistoryAdmin):
+    list_display = ["urgency", "hours", "note"]

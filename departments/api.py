@@ -11,6 +11,7 @@ from rest_framework import generics, serializers
 from common.api import StrictFilterSetMixin, StrictPageNumberPagination, errors
 
 from .models import Department, DutyAssignment, Service, ServicePackage
+from .scope import visible_centers_q
 
 
 class ReferencePagination(StrictPageNumberPagination):
@@ -117,6 +118,10 @@ class DepartmentListApi(ReferenceListApi):
     filterset_class = DepartmentFilter
     queryset = Department.objects.order_by("order", "id")
 
+    def get_queryset(self):
+        # The departments of the caller's center; a leader's or coordinator's also those below.
+        return super().get_queryset().filter(visible_centers_q(self.request.user))
+
 
 @extend_schema_view(
     get=extend_schema(
@@ -147,6 +152,11 @@ class PackageListApi(ReferenceListApi):
         Prefetch("services", queryset=Service.objects.order_by("order", "id"))
     )
 
+    def get_queryset(self):
+        # Packages led by a department the caller sees, and those without a lead.
+        visible = visible_centers_q(self.request.user, "lead_department__center")
+        return super().get_queryset().filter(Q(lead_department__isnull=True) | visible)
+
 
 @extend_schema_view(
     get=extend_schema(
@@ -164,7 +174,7 @@ class DutyBoardApi(generics.ListAPIView):
     def get_queryset(self):
         today = timezone.localdate()
         return (
-            DutyAssignment.objects.filter(start_date__lte=today)
+            DutyAssignment.objects.filter(visible_centers_q(self.request.user), start_date__lte=today)
             .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
             .select_related("center")
             .order_by("center__code", "position", "-start_date", "id")

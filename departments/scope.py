@@ -62,6 +62,20 @@ def visible_centers_q(user, field: str = "center") -> Q:
     return Q(**{field: center.pk})
 
 
+def own_center_q(user, field: str = "center") -> Q:
+    """Return a condition on ``field`` (a Center key): the user's own center (the operator: every center).
+
+    The work itself: a workbench, a queue, a tally, a desk or a department picker is the user's
+    own center's, even for a leader or coordinator who oversees the centers below.
+    """
+    if sees_whole_tree(user):
+        return Q()
+    center = center_of(user)
+    if center is None:
+        return Q(pk__in=[])
+    return Q(**{field: center.pk})
+
+
 def visible_centers(user) -> QuerySet[Center]:
     """Return the centers whose matters the user sees (see :func:`visible_centers_q`)."""
     return Center.objects.filter(visible_centers_q(user, "pk"))
@@ -83,6 +97,16 @@ def oversees(user, center: Center | None) -> bool:
         return True
     own = center_of(user)
     return own is not None and oversees_subtree(user) and center.is_within(own)
+
+
+def has_centers_below(user) -> bool:
+    """Return whether the user oversees centers below their own (no query: townships have none)."""
+    from .models import Level
+
+    if sees_whole_tree(user):
+        return True
+    center = center_of(user)
+    return center is not None and oversees_subtree(user) and center.level != Level.TOWNSHIP
 
 
 def child_centers(center: Center) -> QuerySet[Center]:

@@ -45,11 +45,15 @@ def duty_board(*, center: Center, today: dt.date) -> list[dict]:
 @cache_control(max_age=60, public=True)
 def duty_board_page(request, code: str | None = None):
     """The public duty board of a center (the county center unless a division code is given); no log-in."""
+    from django.conf import settings
+
     centers = Center.objects.all()
+    # The deployment's county center by default (the top of the tree may be a city's).
     center = (
         centers.filter(code=code).first()
         if code
-        else centers.filter(parent__isnull=True).order_by("code").first()
+        else centers.filter(code=settings.ZONGZHI_COUNTY_CODE).first()
+        or centers.filter(parent__isnull=True).order_by("code").first()
     )
     if center is None:
         raise Http404

@@ -8,6 +8,8 @@ under "Periodic tasks" (django-celery-beat); failed tasks are listed under "Task
 
 from django.contrib import admin
 
+from departments.admin_scope import CenterScopedAdminMixin, admin_center_q
+
 from .models import (
     Callback,
     CallbackAttempt,
@@ -48,7 +50,13 @@ class OrderEventInline(ReadOnlyInline):
 
 
 @admin.register(SupervisionOrder)
-class SupervisionOrderAdmin(ReadOnlyAdmin):
+class SupervisionOrderAdmin(CenterScopedAdminMixin, ReadOnlyAdmin):
+    # The orders on the center's cases and the orders the center issued.
+    def get_queryset(self, request):
+        queryset = super(CenterScopedAdminMixin, self).get_queryset(request)
+        user = request.user
+        return queryset.filter(admin_center_q(user, "case__center") | admin_center_q(user, "issuing_center"))
+
     list_display = ("number", "case", "department", "reason", "level", "status", "issued_at", "respond_by")
     list_filter = ("status", "level", "reason", "department")
     search_fields = ("number", "case__code")
@@ -60,7 +68,8 @@ class SupervisionOrderAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(ReadOnlyAdmin):
+class ReminderAdmin(CenterScopedAdminMixin, ReadOnlyAdmin):
+    center_field = "case__center"
     list_display = ("case", "stage", "deadline", "department", "percent", "sent_at")
     list_filter = ("stage", "department")
     search_fields = ("case__code",)
@@ -74,7 +83,8 @@ class CallbackAttemptInline(ReadOnlyInline):
 
 
 @admin.register(Callback)
-class CallbackAdmin(ReadOnlyAdmin):
+class CallbackAdmin(CenterScopedAdminMixin, ReadOnlyAdmin):
+    center_field = "round__center"
     list_display = ("round", "position", "case", "status", "attempts", "rating", "assigned_to")
     list_filter = ("round", "status", "rating")
     search_fields = ("case__code",)
@@ -84,8 +94,16 @@ class CallbackAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CallbackRound)
-class CallbackRoundAdmin(ReadOnlyAdmin):
-    list_display = ("month", "population_size", "sample_size_requested", "sample_size_taken", "seed", "note")
+class CallbackRoundAdmin(CenterScopedAdminMixin, ReadOnlyAdmin):
+    list_display = (
+        "month",
+        "center",
+        "population_size",
+        "sample_size_requested",
+        "sample_size_taken",
+        "seed",
+        "note",
+    )
     readonly_fields = ("population_digest",)
 
 

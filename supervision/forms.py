@@ -24,6 +24,27 @@ class OrderFilterForm(forms.Form):
         empty_label=_("全部单位"),
     )
     overdue = forms.BooleanField(label=_("只看逾期未答复"), required=False)
+    center = forms.ModelChoiceField(
+        label=_("综治中心"),
+        queryset=None,
+        to_field_name="slug",
+        required=False,
+        empty_label=_("全部中心"),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        from departments.models import Center
+        from departments.scope import visible_centers, visible_centers_q
+
+        super().__init__(*args, **kwargs)
+        # Only the centers the user sees (their own, and below it for leaders and coordinators);
+        # their departments.
+        centers = visible_centers(user) if user is not None else Center.objects.none()
+        self.fields["center"].queryset = centers.order_by("path")
+        if user is not None:
+            self.fields["department"].queryset = Department.objects.filter(
+                visible_centers_q(user), is_active=True
+            )
 
 
 class OrderIssueForm(forms.Form):

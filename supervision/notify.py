@@ -113,10 +113,11 @@ class Recipients:
         return list(dict.fromkeys(users))
 
 
-def users_with_role(role: str) -> list[int]:
-    """Return the ids of active staff with ``role``."""
+def users_with_role(role: str, center=None) -> list[int]:
+    """Return the ids of active staff with ``role`` (at ``center``, if given)."""
+    at_center = {"center": center} if center is not None else {}
     return list(
-        StaffProfile.objects.filter(role=role, user__is_active=True)
+        StaffProfile.objects.filter(role=role, user__is_active=True, **at_center)
         .order_by("user_id")
         .values_list("user_id", flat=True)
     )

@@ -8,7 +8,7 @@ same ones, so a page and the API can never disagree.
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
-from cases.permissions import STAFF_ROLES, holds_case, role_may_fire
+from cases.permissions import STAFF_ROLES, holds_case, role_may_fire, supervises_case
 from common.exceptions import ActionForbidden
 from departments.models import Role
 from departments.permissions import department_of, require_liaison_of, require_role, role_of
@@ -57,6 +57,7 @@ __all__ = [
     "require_may_respond_to_order",
     "require_may_verify_order",
     "sees_callback_phone",
+    "verifying_center_id",
 ]
 
 
@@ -65,19 +66,34 @@ def issue_roles(reason: str) -> tuple[str, ...]:
     return INSTRUCTION_ROLES if reason == Reason.LEADER_INSTRUCTION else ISSUE_ROLES
 
 
-def may_issue_order(user, reason: str = Reason.LEADER_INSTRUCTION) -> bool:
-    """Return whether the user may issue an order for ``reason`` (by default a leader's instruction)."""
-    return role_of(user) in issue_roles(reason)
+def may_issue_order(user, reason: str = Reason.LEADER_INSTRUCTION, case: Case | None = None) -> bool:
+    """Return whether the user may issue an order for ``reason`` (by default a leader's instruction).
+
+    On ``case``: only a leader or coordinator of its center or of a center above it
+    (cases.permissions.supervises_case); without a case, whether the role may issue at all.
+    """
+    if role_of(user) not in issue_roles(reason):
+        return False
+    return case is None or supervises_case(user, case)
 
 
-def require_may_issue_order(user, reason: str) -> None:
-    """Raise ActionForbidden unless the user may issue an order for ``reason``."""
+def require_may_issue_order(user, reason: str, case: Case | None = None) -> None:
+    """Raise ActionForbidden unless the user may issue an order for ``reason`` (on ``case``)."""
     require_role(user, *issue_roles(reason))
+    if case is not None and not supervises_case(user, case):
+        raise ActionForbidden(_("只能督办本中心及下级中心的案件。"))
 
 
-def may_verify_orders(user) -> bool:
-    """Return whether the user's role may verify (核查) or send back answers to orders at all."""
-    return role_of(user) in VERIFY_ROLES
+def verifying_center_id(order: SupervisionOrder) -> int | None:
+    """Return the center that verifies the order's answer: the one that issued it, else the case's."""
+    return order.issuing_center_id or order.case.center_id
+
+
+def may_verify_orders(user, order: SupervisionOrder | None = None) -> bool:
+    """Return whether the user's role may verify (核查) answers at all, or, given ``order``, this one."""
+    if role_of(user) not in VERIFY_ROLES:
+        return False
+    return order is None or may_verify_order(user, order)
 
 
 def may_verify_order(user, order: SupervisionOrder) -> bool:
@@ -89,9 +105,8 @@ def may_verify_order(user, order: SupervisionOrder) -> bool:
     """
     if role_of(user) not in VERIFY_ROLES:
         return False
-    if order.issuing_center_id is not None:
-        return oversees(user, order.issuing_center)
-    return oversees(user, order.case.center)
+    center = order.issuing_center if order.issuing_center_id is not None else order.case.center
+    return oversees(user, center)
 
 
 def require_may_verify_order(user, order: SupervisionOrder) -> None:

@@ -25,10 +25,25 @@ CENTER_ROLES = (Role.COORDINATOR, Role.LEADER, Role.ADMIN)
 
 
 def orders_visible_to(user) -> QuerySet[SupervisionOrder]:
-    """Orders a staff member may open: all for the center's staff, their department's for a liaison."""
+    """Orders a staff member may open, their department's for a liaison.
+
+    The center's staff: the orders on every case they see (cases.selectors.cases_visible_to: their
+    center's, and for leaders and coordinators every center's below), and the orders their own
+    center issued (on a case held elsewhere since).
+    """
+    from cases.selectors import cases_visible_to
+    from departments.scope import center_of, sees_whole_tree
+
     role = role_of(user)
     if role in CENTER_ROLES:
-        return SupervisionOrder.objects.all()
+        if sees_whole_tree(user):
+            return SupervisionOrder.objects.all()
+        center = center_of(user)
+        if center is None:
+            return SupervisionOrder.objects.none()
+        return SupervisionOrder.objects.filter(
+            Q(case__in=cases_visible_to(user).values("pk")) | Q(issuing_center=center.pk)
+        )
     if role == Role.LIAISON and (department := department_of(user)) is not None:
         return SupervisionOrder.objects.filter(department=department)
     return SupervisionOrder.objects.none()
@@ -36,14 +51,26 @@ def orders_visible_to(user) -> QuerySet[SupervisionOrder]:
 
 def order_list(
     *,
+    user=None,
+    center=None,
     status: str = "",
     level: str = "",
     department: Department | None = None,
     reason: str = "",
     overdue_at=None,
 ) -> QuerySet[SupervisionOrder]:
-    """Orders for the coordinators' list: open ones first, the most urgent answer first."""
+    """Orders for the coordinators' list: open ones first, the most urgent answer first.
+
+    ``user``: only the orders they may open; ``center``: only those on cases held at that center
+    or under it (the list's center filter).
+    """
     orders = SupervisionOrder.objects.select_related("case", "department", "raised_to")
+    if user is not None:
+        orders = orders & orders_visible_to(user)
+    if center is not None:
+        from departments.scope import subtree_q
+
+        orders = orders.filter(subtree_q(center, "case__center"))
     if status == "open":
         orders = orders.filter(status__in=OPEN_ORDER_STATUSES)
     elif status:
@@ -60,9 +87,9 @@ def order_list(
     return orders.order_by(still_open, "respond_by", "id")
 
 
-def order_counts() -> dict[str, int]:
-    """Count orders by status, and the open ones by level, in one query."""
-    return SupervisionOrder.objects.aggregate(
+def order_counts(*, user) -> dict[str, int]:
+    """Count the orders the user may open by status, and the open ones by level, in one query."""
+    return orders_visible_to(user).aggregate(
         open=Count("id", filter=Q(status__in=OPEN_ORDER_STATUSES)),
         issued=Count("id", filter=Q(status=OrderStatus.ISSUED)),
         responded=Count("id", filter=Q(status=OrderStatus.RESPONDED)),
@@ -121,8 +148,13 @@ def case_panel(case: Case) -> dict:
     }
 
 
-def latest_round(month: dt.date | None = None) -> CallbackRound | None:
-    rounds = CallbackRound.objects.all()
+def latest_round(month: dt.date | None = None, *, user=None) -> CallbackRound | None:
+    """Return the round of ``month`` (else the latest) at the user's own center: its callbacks are its own."""
+    from departments.scope import own_center_q
+
+    rounds = (
+        CallbackRound.objects.filter(own_center_q(user)) if user is not None else CallbackRound.objects.all()
+    )
     if month is not None:
         return rounds.filter(month=month).first()
     return rounds.order_by("-month").first()
@@ -153,10 +185,16 @@ def round_summary(round: CallbackRound) -> dict[str, int]:
     )
 
 
-def callback_detail(pk: int) -> Callback:
+def callback_detail(pk: int, *, user=None) -> Callback:
+    """Return one callback (of the user's own center's rounds); raise DoesNotExist otherwise."""
+    from departments.scope import own_center_q
+
     attempts = CallbackAttempt.objects.select_related("made_by__staff_profile").order_by("number")
+    callbacks = (
+        Callback.objects.filter(own_center_q(user, "round__center")) if user is not None else Callback.objects
+    )
     return (
-        Callback.objects.select_related("round", "case__lead_department", "party", "assigned_to", "order")
+        callbacks.select_related("round", "case__lead_department", "party", "assigned_to", "order")
         .prefetch_related(Prefetch("attempt_log", queryset=attempts))
         .get(pk=pk)
     )
@@ -178,9 +216,9 @@ def _order_tally(orders: QuerySet[SupervisionOrder], now: dt.datetime) -> dict[s
     )
 
 
-def open_orders_tally(*, now: dt.datetime) -> dict[str, int]:
-    """Count the open orders of the coordinators' list (its "open" filter)."""
-    return _order_tally(order_list(status="open"), now)
+def open_orders_tally(*, user, now: dt.datetime) -> dict[str, int]:
+    """Count the open orders of the user's list (its "open" filter)."""
+    return _order_tally(order_list(user=user, status="open"), now)
 
 
 def orders_to_answer_tally(*, department: Department, now: dt.datetime) -> dict[str, int]:
@@ -191,18 +229,22 @@ def orders_to_answer_tally(*, department: Department, now: dt.datetime) -> dict[
 
 
 def orders_waiting_by_deadline(
-    *, department: Department | None = None, limit: int = 3
+    *, user=None, department: Department | None = None, limit: int = 3
 ) -> list[SupervisionOrder]:
-    """The orders waiting for an answer with the nearest deadline (a department's, or all)."""
+    """The orders waiting for an answer with the nearest deadline (a department's, or those the user may open)."""
     orders = SupervisionOrder.objects.filter(status=OrderStatus.ISSUED).select_related("case", "department")
+    if user is not None:
+        orders = orders & orders_visible_to(user)
     if department is not None:
         orders = orders.filter(department=department)
     return list(orders.order_by("respond_by", "id")[:limit])
 
 
 def callbacks_to_make(*, user) -> QuerySet[Callback]:
-    """The latest round's callbacks still to make: the caller's own, or all of them for a reader."""
-    latest = CallbackRound.objects.order_by("-month").values("id")[:1]
+    """The latest round's callbacks still to make (at the user's own center): the caller's own, or all for a reader."""
+    from departments.scope import own_center_q
+
+    latest = CallbackRound.objects.filter(own_center_q(user)).order_by("-month").values("id")[:1]
     callbacks = Callback.objects.filter(round_id=Subquery(latest), status=Callback.Status.PENDING)
     if may_make_callbacks(user):
         callbacks = callbacks.filter(assigned_to=user)

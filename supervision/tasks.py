@@ -54,15 +54,29 @@ def sample_callbacks(self, month: str | None = None, size: int | None = None) ->
     """Draw the callback sample of ``month`` (YYYY-MM; by default the month just ended)."""
     from django.utils import timezone
 
+    from departments.models import Center, Level
+
     from .services import callback_round_sample, parse_month, previous_month
 
     first = parse_month(month) if month else previous_month(timezone.localdate())
-    round, created = callback_round_sample(month=first, size=size)
-    outcome = {
-        "month": f"{round.month:%Y-%m}",
-        "created": created,
-        "population": round.population_size,
-        "taken": round.sample_size_taken,
+    # Every county and township center calls back the cases it closed: one round each.
+    outcomes = []
+    for center in Center.objects.filter(level__in=(Level.COUNTY, Level.TOWNSHIP)).order_by("path"):
+        round, created = callback_round_sample(month=first, size=size, center=center)
+        outcomes.append(
+            {
+                "center": center.code,
+                "month": f"{round.month:%Y-%m}",
+                "created": created,
+                "population": round.population_size,
+                "taken": round.sample_size_taken,
+            }
+        )
+    logger.info("callback sampling: %s", outcomes)
+    return {
+        "month": f"{first:%Y-%m}",
+        "created": any(o["created"] for o in outcomes),
+        "population": sum(o["population"] for o in outcomes),
+        "taken": sum(o["taken"] for o in outcomes),
+        "centers": outcomes,
     }
-    logger.info("callback sampling: %s", outcome)
-    return outcome

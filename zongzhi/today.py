@@ -86,7 +86,7 @@ class Today:
 
     @cached_property
     def _workbench(self) -> dict[str, dict[str, int]]:
-        return queues.workbench_tallies(now=self.now)
+        return queues.workbench_tallies(user=self.user, now=self.now)
 
     @property
     def workbench_new(self):
@@ -106,7 +106,7 @@ class Today:
 
     @cached_property
     def open_orders(self):
-        return supervision.open_orders_tally(now=self.now)
+        return supervision.open_orders_tally(user=self.user, now=self.now)
 
     @cached_property
     def callbacks(self):
@@ -158,7 +158,8 @@ class Today:
         cases, orders = [], []
         if self.role in (Role.COORDINATOR, Role.ADMIN):
             cases = [
-                (c, c.assess_by) for c in queues.cases_to_decide_by_deadline(now=self.now, limit=URGENT_ITEMS)
+                (c, c.assess_by)
+                for c in queues.cases_to_decide_by_deadline(user=self.user, now=self.now, limit=URGENT_ITEMS)
             ]
         elif self.role == Role.LIAISON and self.department is not None:
             cases = [
@@ -166,7 +167,7 @@ class Today:
                 for c in queues.department_cases_by_deadline(department=self.department, limit=URGENT_ITEMS)
             ]
         if self.role in (Role.COORDINATOR, Role.LEADER):
-            orders = supervision.orders_waiting_by_deadline(limit=URGENT_ITEMS)
+            orders = supervision.orders_waiting_by_deadline(user=self.user, limit=URGENT_ITEMS)
         elif self.role == Role.LIAISON and self.department is not None:
             orders = supervision.orders_waiting_by_deadline(department=self.department, limit=URGENT_ITEMS)
         items = [

@@ -23,8 +23,10 @@ class _QrApi(CaseApiView):
     fmt = "svg"
 
     def get(self, request, code: str):
-        case = self.get_case(code, cases_visible_to(request.user).only("id", *TRACKING_KEY_FIELDS))
-        if not may_print_receipt(request.user):
+        case = self.get_case(
+            code, cases_visible_to(request.user).only("id", "center_id", *TRACKING_KEY_FIELDS)
+        )
+        if not may_print_receipt(request.user, case):
             raise exceptions.PermissionDenied(_("回执二维码仅限窗口受理员和研判督办专员。"))
         etag = hashlib.sha256(f"{case.code}:{case.tracking_key}:{self.fmt}".encode()).hexdigest()[:32]
         if request.headers.get("If-None-Match", "").strip('"') == etag:

@@ -323,9 +323,9 @@ class CaseSerializer(CaseSummarySerializer):
             "qr_png_url",
         ]
 
-    def _may_have_qr(self) -> bool:
+    def _may_have_qr(self, case) -> bool:
         request = self.context.get("request")
-        return request is not None and may_print_receipt(request.user)
+        return request is not None and may_print_receipt(request.user, case)
 
     @extend_schema_field(PartySerializer(many=True))
     def get_parties(self, case):
@@ -364,15 +364,19 @@ class CaseSerializer(CaseSummarySerializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_tracking_url(self, case) -> str:
         """The party's link; with the QR's secret key only for those who print receipts."""
-        return case.tracking_url(with_key=self._may_have_qr())
+        return case.tracking_url(with_key=self._may_have_qr(case))
 
     @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_qr_url(self, case):
-        return self._absolute(reverse("api:case-qr-svg", args=[case.code])) if self._may_have_qr() else None
+        return (
+            self._absolute(reverse("api:case-qr-svg", args=[case.code])) if self._may_have_qr(case) else None
+        )
 
     @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_qr_png_url(self, case):
-        return self._absolute(reverse("api:case-qr-png", args=[case.code])) if self._may_have_qr() else None
+        return (
+            self._absolute(reverse("api:case-qr-png", args=[case.code])) if self._may_have_qr(case) else None
+        )
 
 
 class CaseCreateSerializer(serializers.Serializer):

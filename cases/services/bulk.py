@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from common.tasks import enqueue_on_commit
 from integrations.events import WebhookEvent, case_sequence_key
@@ -71,9 +71,14 @@ def cases_supervise_bulk(
 # Its own transaction, or the caller's (the sweep's) without a savepoint: all or nothing either way.
 @transaction.atomic(savepoint=False)
 def _supervise(case_ids, *, actor, reasons, now, data_by_case, webhooks, notices) -> list[int]:
+    from departments.scope import visible_centers_q
+
+    # A person supervises the cases of their center and, as a leader or coordinator, of the
+    # centers below (cases.permissions.supervises_case); the sweep (no actor) every center's.
+    scope = visible_centers_q(actor) if actor is not None else Q()
     rows = list(
         Case.objects.select_for_update(of=("self",))
-        .filter(pk__in=case_ids, state__in=_sources("supervise"))
+        .filter(scope, pk__in=case_ids, state__in=_sources("supervise"))
         .order_by("pk")
         .values_list("pk", "state", "code", "risk_colour", "lead_department__slug")
     )

@@ -146,6 +146,7 @@ def case_create(
             "state",
             "center",
             "place",
+            "intake_center",  # the same center, chosen above: no second existence check
             "desk",
             "created_by",
             "package",

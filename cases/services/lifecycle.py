@@ -110,6 +110,11 @@ def case_assign(
         raise ValidationError({"lead_department": _("请选择牵头单位。")})
     if not lead_department.is_active:
         raise ValidationError({"lead_department": _("该单位已不在驻，不能交办。")})
+    # A center assigns to the departments stationed at it; a case for another center is referred.
+    if lead_department.center_id != case.center_id or any(
+        d.center_id != case.center_id for d in co_departments
+    ):
+        raise ValidationError({"lead_department": _("只能交办给本中心的入驻单位。")})
     now = timezone.now()
     accept_by, policy_due_by = assignment_deadlines(
         case=case, risk_colour=risk_colour, package=package, start=now

@@ -26,7 +26,7 @@ from common.exceptions import ActionForbidden, DomainError
 from common.when import deadline_text
 from departments.models import Department, Role, ServicePackage
 from departments.permissions import role_of, role_required
-from departments.scope import works_at
+from departments.scope import visible_centers_q, works_at
 
 from .. import services
 from ..codes import InvalidCaseCode, normalize_code
@@ -265,13 +265,17 @@ def success_message(name: str, case: Case) -> str:
 
 
 def _visible_case(request, code: str) -> Case:
-    """Return the case if the user may see it: 404 if there is none, 403 if it is not theirs."""
+    """Return the case if the user may see it.
+
+    404 if there is none, or if it is held at a center the user does not see (another branch of
+    the tree: not even its existence shows); 403 if it is at their center but not theirs.
+    """
     try:
         return case_by_code(code, cases_visible_to(request.user).only("id", "code"))
     except InvalidCaseCode as exc:
         raise Http404 from exc
     except Case.DoesNotExist as exc:
-        if Case.objects.filter(code=normalize_code(code)).exists():
+        if Case.objects.filter(visible_centers_q(request.user), code=normalize_code(code)).exists():
             raise PermissionDenied from exc
         raise Http404 from exc
 
@@ -315,7 +319,7 @@ def _render_page(request, case_id: int, *, bound: dict | None = None, status: in
         "may_reveal": sees_personal_data(request.user, case),
         "reveal_reasons": services.REVEAL_REASONS,
         "co_parts": co_parts,
-        "can_print_receipt": may_print_receipt(request.user),
+        "can_print_receipt": may_print_receipt(request.user, case),
         "is_agreement": case.result_kind == ResultKind.MEDIATION_AGREEMENT,
         "now": timezone.now(),
         "whistle_panel": whistle_panel(request.user, case, bound=bound),

@@ -18,10 +18,12 @@ from ..selectors import case_by_code, cases_visible_to
 def _qr_response(request, code: str, fmt: str) -> HttpResponse:
     # As the API: 404 for a case the user may not see, 403 for a role without the receipt.
     try:
-        case = case_by_code(code, cases_visible_to(request.user).only("id", *TRACKING_KEY_FIELDS))
+        case = case_by_code(
+            code, cases_visible_to(request.user).only("id", "center_id", *TRACKING_KEY_FIELDS)
+        )
     except (InvalidCaseCode, Case.DoesNotExist) as exc:
         raise Http404 from exc
-    if not may_print_receipt(request.user):
+    if not may_print_receipt(request.user, case):
         raise PermissionDenied
     etag = hashlib.sha256(f"{case.code}:{case.tracking_key}:{fmt}".encode()).hexdigest()[:32]
     if request.headers.get("If-None-Match", "").strip('"') == etag:

@@ -9,7 +9,7 @@ import re
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -23,6 +23,7 @@ from common.fields import KIND_ID_NUMBER, KIND_PHONE, normalize
 from departments.deadlines import deadline_for
 from departments.models import Stage
 from departments.permissions import role_required
+from departments.scope import center_of, own_center_q
 
 from ..codes import InvalidCaseCode
 from ..forms import CaseSearchForm, IntakeForm, PartyFormSet
@@ -76,7 +77,9 @@ def _apply_service_errors(exc: ValidationError, form, formset) -> None:
 def intake(request):
     """Record a matter at the desk, or a return visit on one of the person's open cases."""
     if request.method == "POST":
-        form = IntakeForm(request.POST, request.FILES, center=intake_center_for(request.user))
+        form = IntakeForm(
+            request.POST, request.FILES, center=intake_center_for(request.user), user=request.user
+        )
         formset = PartyFormSet(request.POST, prefix="parties")
         if form.is_valid() and formset.is_valid():
             data = form.cleaned_data
@@ -84,7 +87,9 @@ def intake(request):
             try:
                 with transaction.atomic():
                     if data["visit_case"]:
-                        case = case_by_code(data["visit_case"], cases_visible_to(request.user).open())
+                        # A return visit is recorded on a case the desk's own center holds.
+                        held_here = cases_visible_to(request.user).filter(own_center_q(request.user))
+                        case = case_by_code(data["visit_case"], held_here.open())
                         case_record_visit(
                             case=case,
                             actor=request.user,
@@ -126,7 +131,9 @@ def intake(request):
                 return redirect("cases:receipt", code=case.code)
         status = 400
     else:
-        form = IntakeForm(desk=intake_desk_for(request.user), center=intake_center_for(request.user))
+        form = IntakeForm(
+            desk=intake_desk_for(request.user), center=intake_center_for(request.user), user=request.user
+        )
         formset = PartyFormSet(prefix="parties")
         status = 200
     return render(request, "cases/intake.html", {"form": form, "formset": formset}, status=status)
@@ -148,7 +155,9 @@ def intake_lookup(request):
     # One lookup per person typed (at most 20): the desk is checking the people in front of it.
     for phone, id_number in ([(p, "") for p in phones] + [("", i) for i in id_numbers])[:20]:
         cases = list(
-            person_open_cases(phone=phone, id_number=id_number).select_related("lead_department")[:10]
+            person_open_cases(phone=phone, id_number=id_number, user=request.user).select_related(
+                "lead_department"
+            )[:10]
         )
         person_key = (
             f"phone:{normalize(KIND_PHONE, phone)}" if phone else f"id:{normalize(KIND_ID_NUMBER, id_number)}"
@@ -169,7 +178,9 @@ def intake_lookup(request):
                 "reason": reason,
             }
         )
-    return render(request, "cases/_intake_history.html", {"people": people})
+    own = center_of(request.user)
+    context = {"people": people, "own_center_id": own.pk if own else None}
+    return render(request, "cases/_intake_history.html", context)
 
 
 @role_required(*RECEIPT_ROLES)
@@ -177,9 +188,12 @@ def intake_lookup(request):
 def receipt(request, code: str):
     """The printable receipt (受理回执) with the code, the QR and how to follow progress."""
     try:
-        case = case_by_code(code, Case.objects.select_related("center", "desk__department"))
+        case = case_by_code(code, cases_visible_to(request.user).select_related("center", "desk__department"))
     except (InvalidCaseCode, Case.DoesNotExist) as exc:
         raise Http404 from exc
+    if not may_print_receipt(request.user, case):
+        # A center above sees the case, not the party's key: the receipt is the holding center's.
+        raise PermissionDenied
     applicants = [p for p in case.parties.all() if p.role == Party.Role.APPLICANT] or list(case.parties.all())
     # The deadline stored at intake (and watched by the sweep); older cases had none stored.
     assess_by = case.assess_by or deadline_for(
@@ -214,11 +228,18 @@ def search(request):
     results = None
     if form.is_valid() and form.cleaned_data["q"]:
         results = case_search(user=request.user, query=form.cleaned_data["q"])
-    can_print = may_print_receipt(request.user)
-    # Each row links to what this user may open: the case page by the one rule, the receipt at the desk.
+    # Each row links to what this user may open: the case page by the one rule, the receipt at the
+    # desk of the center holding the case.
     rows = (
         None
         if results is None
-        else [{"case": case, "may_open": may_open_case_page(request.user, case)} for case in results]
+        else [
+            {
+                "case": case,
+                "may_open": may_open_case_page(request.user, case),
+                "can_print": may_print_receipt(request.user, case),
+            }
+            for case in results
+        ]
     )
-    return render(request, "cases/search.html", {"form": form, "rows": rows, "can_print": can_print})
+    return render(request, "cases/search.html", {"form": form, "rows": rows})

@@ -38,17 +38,17 @@ def workbench(request):
     key = request.GET.get("queue", "new")
     if key not in QUEUES and key not in REFERRAL_QUEUES:
         key = "new"
-    form = QueueFilterForm(request.GET or None)
+    form = QueueFilterForm(request.GET or None, user=request.user)
     filters = form.cleaned_data if form.is_valid() else {}
     center = center_of(request.user)
     hops = key in REFERRAL_QUEUES
     rows = (
         referral_queue(key=key, center=center)
         if hops
-        else coordinator_queue(key=key, now=now, filters=filters)
+        else coordinator_queue(user=request.user, key=key, now=now, filters=filters)
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = coordinator_queue_counts(now=now)
+    counts = coordinator_queue_counts(user=request.user, now=now)
     hop_counts = referral_queue_counts(center=center, now=now)
     query = request.GET.copy()
     query.pop("queue", None)

@@ -55,10 +55,23 @@ class OrderFilter(StrictFilterSetMixin, django_filters.FilterSet):
         method="filter_status",
     )
     level = django_filters.ChoiceFilter(choices=Level.choices)
+    center = django_filters.CharFilter(
+        method="filter_center",
+        max_length=40,
+        help_text="综治中心的标识（slug）：该中心及其下级中心的案件的督办单（在调用者可见的范围内）。",
+    )
 
     class Meta:
         model = SupervisionOrder
         fields = []
+
+    def filter_center(self, queryset, name, value):
+        from departments.models import Center
+        from departments.scope import subtree_q
+
+        # The orders are already those the caller may see: a center elsewhere simply matches none.
+        center = Center.objects.filter(slug=value).first()
+        return queryset.filter(subtree_q(center, "case__center")) if center else queryset.none()
 
     def filter_department(self, queryset, name, value):
         lookup = _department_lookup(value)

@@ -104,7 +104,7 @@ class OrderListApi(generics.GenericAPIView):
     serializer_class = SupervisionOrderSerializer
 
     def get_queryset(self):
-        return selectors.order_list() & selectors.orders_visible_to(self.request.user)
+        return selectors.order_list(user=self.request.user)
 
     @extend_schema(
         operation_id="supervision_orders_list",
@@ -243,8 +243,11 @@ class OrderRejectApi(OrderApiView):
 # --- Callbacks ------------------------------------------------------------------------------------
 
 
-def _callbacks():
-    return Callback.objects.select_related(
+def _callbacks(user):
+    """The callbacks of the user's own center's rounds (as the callbacks page)."""
+    from departments.scope import own_center_q
+
+    return Callback.objects.filter(own_center_q(user, "round__center")).select_related(
         "round", "case__lead_department", "party", "assigned_to__staff_profile", "order"
     )
 
@@ -257,7 +260,7 @@ class CallbackListApi(generics.GenericAPIView):
     serializer_class = CallbackSerializer
 
     def get_queryset(self):
-        return _callbacks().order_by("-round__month", "position", "id")
+        return _callbacks(self.request.user).order_by("-round__month", "position", "id")
 
     @extend_schema(
         operation_id="callbacks_list",
@@ -286,7 +289,7 @@ class CallbackResultApi(APIView):
     )
     def post(self, request, id: int):
         _require(request.user, CALLBACK_CALLER_ROLES, _("只有研判督办专员可以记录回访结果。"))
-        callback = _callbacks().filter(pk=id).first() if id <= MAX_ID else None
+        callback = _callbacks(self.request.user).filter(pk=id).first() if id <= MAX_ID else None
         if callback is None:
             raise exceptions.NotFound(_("回访不存在。"))
         data = _validated(CallbackResultSerializer, request)
@@ -298,7 +301,7 @@ class CallbackResultApi(APIView):
             comment=data["comment"],
             note=data["note"],
         )
-        callback = _callbacks().get(pk=callback.pk)
+        callback = _callbacks(self.request.user).get(pk=callback.pk)
         return Response(CallbackSerializer(callback, context={"user": request.user}).data)
 
 
@@ -312,7 +315,7 @@ class CallbackDetailApi(APIView):
     )
     def get(self, request, id: int):
         _require(request.user, CALLBACK_ROLES, _("只有研判督办专员和领导可以查看回访。"))
-        callback = _callbacks().filter(pk=id).first() if id <= MAX_ID else None
+        callback = _callbacks(self.request.user).filter(pk=id).first() if id <= MAX_ID else None
         if callback is None:
             raise exceptions.NotFound(_("回访不存在。"))
         return Response(CallbackSerializer(callback, context={"user": request.user}).data)

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Evaluation, Party, Rating
+from departments.models import Center
 
 from .orders import SupervisionOrder
 
@@ -12,11 +13,15 @@ MAX_ATTEMPTS = 3
 
 
 class CallbackRound(models.Model):
-    """One month's sample of parties to call back, reproducible from its stored seed."""
+    """One center's month's sample of parties to call back, reproducible from its stored seed.
 
-    month = models.DateField(
-        _("结案月份"), unique=True, help_text=_("抽取该月结案案件的当事人；存为该月 1 日。")
+    Each county and township center calls back the parties of the cases it closed.
+    """
+
+    center = models.ForeignKey(
+        Center, verbose_name=_("综治中心"), on_delete=models.PROTECT, related_name="callback_rounds"
     )
+    month = models.DateField(_("结案月份"), help_text=_("抽取该月结案案件的当事人；存为该月 1 日。"))
     seed = models.BigIntegerField(_("随机种子"))
     population_size = models.PositiveIntegerField(_("可抽样人数"))
     population_digest = models.CharField(
@@ -42,6 +47,9 @@ class CallbackRound(models.Model):
         verbose_name = _("回访批次")
         verbose_name_plural = _("回访批次")
         ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["center", "month"], name="one_callback_round_per_center_month")
+        ]
 
     def __str__(self):
         return f"{self.month:%Y-%m} ({self.sample_size_taken}/{self.sample_size_requested})"

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import Evaluation, Party, Rating, State
 from common import parsing
-from common.exceptions import InvalidTransition
+from common.exceptions import ActionForbidden, InvalidTransition
 from common.pii import decrypt
 from departments.models import Role
 from departments.permissions import require_role
@@ -80,16 +80,20 @@ def person_key(*, id_number: str, phone: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def sampling_population(month: dt.date) -> list[Candidate]:
-    """Return the parties of cases closed in ``month`` that can be called, each person once.
+def sampling_population(month: dt.date, center=None) -> list[Candidate]:
+    """Return the parties of cases closed in ``month`` (at ``center``) that can be called, each person once.
+
+    A center calls back the cases it closed: those it holds, closed in the month.
 
     One query, in a fixed order (closing time, case, party), so the same data always gives
     the same list. A person is the same if the ID numbers match, or, when either lacks an ID
     number, if the phones match; the first appearance stays.
     """
     start, end = month_range(month)
+    at_center = {"case__center": center} if center is not None else {}
     rows = (
         Party.objects.filter(
+            **at_center,
             case__closed_at__gte=start,
             case__closed_at__lt=end,
             case__state__in=(State.CLOSED, State.EVALUATED),
@@ -137,7 +141,7 @@ class Redraw:
 
 def callback_round_redraw(round: CallbackRound) -> Redraw:
     """Draw a round again from its stored seed, for audit."""
-    population = sampling_population(round.month)
+    population = sampling_population(round.month, round.center)
     sample = draw(population, seed=round.seed, size=round.sample_size_requested)
     return Redraw(
         party_ids=[c.party_id for c in sample],
@@ -151,26 +155,34 @@ def callback_round_redraw(round: CallbackRound) -> Redraw:
 
 @transaction.atomic
 def callback_round_sample(
-    *, month: dt.date, size: int | None = None, seed: int | None = None, actor=None
+    *, month: dt.date, size: int | None = None, seed: int | None = None, actor=None, center=None
 ) -> tuple[CallbackRound, bool]:
-    """Draw the month's callback sample; return ``(round, created)``.
+    """Draw a center's callback sample of the month; return ``(round, created)``.
 
-    A month that already has a round is left as it is (``created`` False): one round a month.
-    ``actor`` None is the scheduled job; a person must be a coordinator or administrator.
+    A month that already has a round at the center is left as it is (``created`` False): one
+    round a center a month. ``center``: by default the actor's, else the deployment's county.
+    ``actor`` None is the scheduled job; a person must be a coordinator or administrator, and
+    draws for their own center only.
     """
+    from cases.services.intake import default_center
+    from departments.scope import center_of, works_at
+
     if actor is not None:
         require_role(actor, Role.COORDINATOR, Role.ADMIN)
+        if center is not None and not works_at(actor, center.pk):
+            raise ActionForbidden(_("只能为本中心抽取回访对象。"))
     month = month.replace(day=1)
     now = timezone.now()
     if month >= timezone.localdate(now).replace(day=1):
         raise ValidationError(_("只能对已经结束的月份抽样回访。"))
-    if existing := CallbackRound.objects.filter(month=month).first():
+    center = center or center_of(actor) or default_center()
+    if existing := CallbackRound.objects.filter(center=center, month=month).first():
         return existing, False
     size = sample_size_setting() if size is None else size
     if size < 1:
         raise ValidationError(_("抽样人数至少为 1。"))
     seed = secrets.randbits(62) if seed is None else seed
-    population = sampling_population(month)
+    population = sampling_population(month, center)
     sample = draw(population, seed=seed, size=size)
     with site_language():
         note = (
@@ -182,6 +194,7 @@ def callback_round_sample(
     try:
         with transaction.atomic():
             round = CallbackRound.objects.create(
+                center=center,
                 month=month,
                 seed=seed,
                 population_size=len(population),
@@ -193,8 +206,8 @@ def callback_round_sample(
                 created_by=actor,
             )
     except IntegrityError:  # the same month sampled at the same moment elsewhere: that one stands
-        return CallbackRound.objects.get(month=month), False
-    coordinators = notify.users_with_role(Role.COORDINATOR)
+        return CallbackRound.objects.get(center=center, month=month), False
+    coordinators = notify.users_with_role(Role.COORDINATOR, center=center)
     Callback.objects.bulk_create(
         [
             Callback(

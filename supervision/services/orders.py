@@ -21,6 +21,7 @@ from common.exceptions import ConcurrentChange, InvalidTransition
 from common.when import day_text, deadline_text
 from departments.deadlines import deadline_for, legal_limit_for
 from departments.models import Department, Role, Stage
+from departments.scope import center_of
 from departments.workdays import add_working_days
 from integrations.events import case_sequence_key
 from integrations.services import webhook_emit
@@ -254,7 +255,7 @@ def supervision_order_issue(
     if level not in Level.values:
         raise ValidationError({"level": _("督办级别无效。")})
     if actor is not None or reason == Reason.LEADER_INSTRUCTION:
-        require_may_issue_order(actor, reason)
+        require_may_issue_order(actor, reason, case)
     if reason == Reason.LEADER_INSTRUCTION:
         instruction = _required(instruction, "instruction", _("请填写领导批示。"))
     now = timezone.now()
@@ -292,6 +293,9 @@ def supervision_order_issue(
         required_action=required_action,
         instruction=(instruction or "").strip(),
         issued_by=actor,
+        # Who verifies the answer: the issuer's center (a center above may supervise), the
+        # system's orders the case's own.
+        issuing_center=(center_of(actor) if actor is not None else None) or locked.center,
         issued_at=now,
         respond_from=now,
         respond_by=(

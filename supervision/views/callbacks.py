@@ -39,7 +39,7 @@ def callbacks(request):
             month = parse_month(request.GET["month"])
         except ValidationError:
             month = None
-    round = selectors.latest_round(month)
+    round = selectors.latest_round(month, user=request.user)
     mine = request.GET.get("who") != "all" and may_make_callbacks(request.user)
     status = request.GET.get("status", "")
     if status not in Callback.Status.values:
@@ -60,7 +60,8 @@ def callbacks(request):
             "mine": mine,
             "status": status,
             "statuses": Callback.Status.choices,
-            "can_sample": may_make_callbacks(request.user) and not selectors.latest_round(default_month),
+            "can_sample": may_make_callbacks(request.user)
+            and not selectors.latest_round(default_month, user=request.user),
             "default_month": default_month,
         },
     )
@@ -95,7 +96,7 @@ def callbacks_sample(request):
 def callback_detail(request, pk: int):
     """One callback: the case, the party's phone, the attempts so far and the callback form."""
     try:
-        callback = selectors.callback_detail(pk)
+        callback = selectors.callback_detail(pk, user=request.user)
     except Callback.DoesNotExist as exc:
         raise Http404 from exc
     form = CallbackForm(request.POST or None)

@@ -18,6 +18,7 @@ from common.exceptions import DomainError
 from common.when import deadline_text
 from departments.models import Role
 from departments.permissions import department_of, has_role, role_required
+from departments.scope import has_centers_below
 
 from .. import selectors
 from ..forms import (
@@ -77,10 +78,12 @@ def _order_or_404(request, number: str) -> SupervisionOrder:
 @require_GET
 def order_list(request):
     """All supervision orders, filtered by status, level, reason and department."""
-    form = OrderFilterForm(request.GET or None)
+    form = OrderFilterForm(request.GET or None, user=request.user)
     data = form.cleaned_data if form.is_valid() else {}
     now = timezone.now()
     orders = selectors.order_list(
+        user=request.user,
+        center=data.get("center"),
         status=data.get("status", ""),
         level=data.get("level", ""),
         reason=data.get("reason", ""),
@@ -97,10 +100,12 @@ def order_list(request):
             "form": form,
             "page": page,
             "orders": page.object_list,
-            "counts": selectors.order_counts(),
+            "counts": selectors.order_counts(user=request.user),
             "now": now,
             "query": query.urlencode(),
             "can_issue": may_issue_order(request.user),
+            # A leader or coordinator above a township filters by the centers under theirs.
+            "show_center_filter": has_centers_below(request.user),
         },
     )
 
@@ -183,6 +188,8 @@ def order_respond(request, number: str):
 def order_verify(request, number: str):
     """Accept the department's answer (核查办结)."""
     order = _order_or_404(request, number)
+    if not may_verify_order(request.user, order):
+        raise PermissionDenied
     form = VerifyForm(request.POST)
     if form.is_valid():
         try:
@@ -203,6 +210,8 @@ def order_verify(request, number: str):
 def order_reject(request, number: str):
     """Send the answer back (退回重办) with a reason and a new answer deadline."""
     order = _order_or_404(request, number)
+    if not may_verify_order(request.user, order):
+        raise PermissionDenied
     form = RejectForm(request.POST)
     if form.is_valid():
         try:
@@ -310,6 +319,10 @@ def order_case_find(request):
     form = CaseFindForm(request.POST)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     cases = case_search(user=request.user, query=query, limit=FIND_LIMIT) if query else None
+    if cases is not None:
+        # Only what the user may supervise: their center's cases and those below it (not a case
+        # that merely passed through their center on its way elsewhere).
+        cases = [case for case in cases if may_issue_order(request.user, case=case)]
     return render(
         request,
         "supervision/_order_case_choices.html",
@@ -371,7 +384,7 @@ def case_panel(request, code: str):
         {
             "case": case,
             "now": timezone.now(),
-            "can_issue": may_issue_order(user),
+            "can_issue": may_issue_order(user, case=case),
             "can_reopen": may_reopen(user, case)
             and case.state in (State.CLOSED, State.EVALUATED)
             and bool(panel["open_orders"]),

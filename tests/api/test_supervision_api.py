@@ -236,6 +236,7 @@ def test_reject_needs_a_reason(api, responded):
 def callbacks(case_in, coordinator):
     def make(month=dt.date(2026, 9, 1), n=1, start=0):
         round_, _created = CallbackRound.objects.get_or_create(
+            center=coordinator.staff_profile.center,
             month=month,
             defaults={
                 "seed": 1, "population_size": n, "population_digest": "x", "sample_size_requested": n,

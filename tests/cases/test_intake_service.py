@@ -276,7 +276,7 @@ def test_a_rolled_back_intake_does_not_consume_a_number(new_case):
 
 
 def test_township_sub_centers_use_the_county_code_and_share_its_sequence(new_case, center):
-    township = CenterFactory(code="420924", name="城关镇综治中心", parent=center)
+    township = CenterFactory(code="420923101", name="城关镇综治中心", parent=center, level="township")
 
     at_county = new_case()
     at_township = new_case(center=township)

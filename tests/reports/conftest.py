@@ -70,6 +70,7 @@ def callback(
     month=dt.date(2026, 9, 1),
 ):
     round, _created = CallbackRound.objects.get_or_create(
+        center=case.center,
         month=month,
         defaults={
             "seed": 1,

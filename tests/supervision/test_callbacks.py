@@ -155,7 +155,7 @@ def test_fewer_eligible_than_asked_takes_all_and_says_so(department):
     assert "少于计划的 30 人" in round.note
 
 
-def test_an_empty_month_makes_an_empty_round(db):
+def test_an_empty_month_makes_an_empty_round(center):  # a round is a center's
     with time_machine.travel(SAMPLING_DAY, tick=False):
         round, created = callback_round_sample(month=OCTOBER)
     assert created and round.sample_size_taken == 0 and round.population_size == 0
@@ -171,7 +171,10 @@ def test_the_scheduled_task_samples_last_month(october, coordinator):
 
     with time_machine.travel(SAMPLING_DAY, tick=False):
         outcome = sample_callbacks.delay().get()
+    centers = outcome.pop("centers")
     assert outcome == {"month": "2026-10", "created": True, "population": 35, "taken": 30}
+    # One round for each county and township center: here the one county.
+    assert [(c["center"], c["created"], c["taken"]) for c in centers] == [("420923", True, 30)]
 
 
 def test_the_schedules_are_stored_for_beat_and_editable():

@@ -75,11 +75,11 @@ def world(center, department, other_department, coordinator, reception):
     }  # fmt: skip
     other_caller = StaffFactory(role=Role.COORDINATOR, center=center).user
     older = CallbackRound.objects.create(
-        month=dt.date(2026, 9, 1), seed=1, population_size=5, population_digest="0" * 64,
+        center=center, month=dt.date(2026, 9, 1), seed=1, population_size=5, population_digest="0" * 64,
         sample_size_requested=5, sample_size_taken=1, created_at=now - 60 * DAY,
     )  # fmt: skip
     latest = CallbackRound.objects.create(
-        month=dt.date(2026, 10, 1), seed=2, population_size=9, population_digest="1" * 64,
+        center=center, month=dt.date(2026, 10, 1), seed=2, population_size=9, population_digest="1" * 64,
         sample_size_requested=5, sample_size_taken=4, created_at=now - 30 * DAY,
     )  # fmt: skip
     for position, (rnd, who, status) in enumerate(

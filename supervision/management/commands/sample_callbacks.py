@@ -19,18 +19,26 @@ class Command(BaseCommand):
             "--size", type=int, help="how many parties (default: ZONGZHI_CALLBACK_SAMPLE_SIZE, 30)"
         )
         parser.add_argument("--seed", type=int, help="the random seed (default: a fresh random one, stored)")
+        parser.add_argument("--center", help="the center's division code (default: the deployment's county)")
         parser.add_argument(
             "--verify",
             action="store_true",
             help="draw the existing round again from its stored seed and compare",
         )
 
-    def handle(self, *args, month=None, size=None, seed=None, verify=False, **options):
+    def handle(self, *args, month=None, size=None, seed=None, verify=False, center=None, **options):
+        from cases.services.intake import default_center
+        from departments.models import Center
+
+        try:
+            at = Center.objects.get(code=center) if center else default_center()
+        except Center.DoesNotExist as exc:
+            raise CommandError(f"没有代码为 {center} 的综治中心。") from exc
         try:
             first = parse_month(month) if month else previous_month(timezone.localdate())
             if verify:
-                return self._verify(first)
-            round, created = callback_round_sample(month=first, size=size, seed=seed)
+                return self._verify(first, at)
+            round, created = callback_round_sample(month=first, size=size, seed=seed, center=at)
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from exc
         label = f"{first:%Y-%m}"
@@ -51,10 +59,10 @@ class Command(BaseCommand):
         if round.note:
             self.stdout.write(round.note)
 
-    def _verify(self, first):
+    def _verify(self, first, center):
         from supervision.models import CallbackRound
 
-        round = CallbackRound.objects.filter(month=first).first()
+        round = CallbackRound.objects.filter(center=center, month=first).first()
         if round is None:
             raise CommandError(f"{first:%Y-%m} 没有回访批次。")
         redraw = callback_round_redraw(round)
