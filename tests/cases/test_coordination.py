@@ -231,9 +231,9 @@ def test_workbench_queries_do_not_grow(client, coordinator, department, center, 
         due_by=timezone.now() - dt.timedelta(days=1),
     )
     client.force_login(coordinator)
-    # 10, the user's center and its hops between centers' counts (2), plus the menu's queue counts
-    # (3) and the start page's most urgent cases and orders (2).
-    with django_assert_num_queries(17):
+    # 10 and the hops between centers' counts (1; the user's center comes with the staff profile),
+    # plus the menu's queue counts (3) and the start page's most urgent cases and orders (2).
+    with django_assert_num_queries(16):
         response = client.get(reverse("cases:workbench"), {"queue": "overdue"})
     assert len(response.context["cases"]) == min(n, 50)
 
@@ -272,9 +272,10 @@ def test_case_page_queries_are_bounded(
     case = assigned_case(new_case, coordinator, department)
     case = case_accept(case=case, actor=liaison)
     client.force_login(coordinator)
-    # 15, the user's center (the scope rule), the case's whistles (2) and hops between centers (1), plus the menu's queue
-    # counts (3: workbench, open orders, callbacks).
-    with django_assert_num_queries(20):
+    # 15, the visibility check (1), the case's whistles and the whistle rules' hours (2), its hops
+    # between centers (1), the holding center's name (1), plus the menu's queue counts (3: workbench,
+    # open orders, callbacks). The user's center comes with the staff profile.
+    with django_assert_num_queries(22):
         response = client.get(reverse("cases:detail", args=[case.code]))
     assert response.status_code == 200
 

@@ -220,8 +220,9 @@ def test_workbench_referral_queue_queries_do_not_grow(tree, n, django_assert_num
         case_escalate(case=take_in(tree.a1, coordinator=a1_coord), actor=a1_coord, reason="x")
     county = page_client(county_coord)
     county.get(reverse("cases:workbench"))  # warm the session and caches
-    # The page's 10 with the hops' rows instead of the cases' and the hop counts (one aggregate),
-    # the menu's queue counts (3) and the start page's most urgent cases and orders (2).
-    with django_assert_num_queries(15):
+    # The page's 9 with the hops' rows instead of the cases' and the hop counts (one aggregate; the
+    # user's center comes with the staff profile), the menu's queue counts (3) and the start page's
+    # most urgent cases and orders (2).
+    with django_assert_num_queries(14):
         response = county.get(reverse("cases:workbench"), {"queue": "referrals_up"})
     assert len(response.context["hops"]) == n

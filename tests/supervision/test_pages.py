@@ -224,7 +224,7 @@ def test_orders_to_answer_runs_a_constant_number_of_queries(client, liaison, dep
     make_orders(50, department, start=11)
     many, response = count_queries(client, reverse("supervision:orders_to_answer"))
     assert len(response.context["to_answer"]) == 60
-    assert few == many <= 8
+    assert few == many <= 9  # a liaison's menu counts its waiting summonses (吹哨待报到) too
 
 
 # --- Callbacks --------------------------------------------------------------------------------

@@ -372,10 +372,12 @@ START_PAGE_QUERIES = {
     # Reception also finds its own window (the latest intake's and visit's desk, the desks: 3);
     # the leader's dashboard reads the working-day calendar for its default period (1), and since
     # issue 13 groups seven figure families by center, reads its subtree's centers and its overdue list.
-    Role.RECEPTION: ("cases:intake", 10),
-    Role.COORDINATOR: ("cases:workbench", 16),  # + the center and its hops between centers' counts
+    # Since issue 13 the user's center comes with the staff profile (no query of its own); the intake
+    # form offers its center's places (1); the workbench counts its hops between centers (1).
+    Role.RECEPTION: ("cases:intake", 11),
+    Role.COORDINATOR: ("cases:workbench", 15),
     Role.LIAISON: ("cases:department_desk", 13),
-    Role.LEADER: ("supervision:reports_dashboard", 25),
+    Role.LEADER: ("supervision:reports_dashboard", 24),
     Role.ADMIN: ("admin:index", 10),
 }
 
