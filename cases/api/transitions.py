@@ -41,9 +41,19 @@ IF_MATCH_PARAMETER = OpenApiParameter(
 
 def expected_version(request, body_version: int | None) -> int | None:
     """Return the version the client acted on, from ``If-Match`` or the body."""
-    header = request.headers.get("If-Match", "").strip()
-    if not header or header == "*":
+    if "If-Match" not in request.headers:
         return body_version
+    header = request.headers["If-Match"].strip()
+    if header == "*":
+        return body_version
+    if not header:
+        # Sent but empty: a malformed precondition, not an absent one.
+        raise ApiError(
+            _('If-Match 应为案件版本号，如 "3"。'),
+            code="invalid",
+            status_code=400,
+            fields={"If-Match": [_("不能为空。")]},
+        )
     try:
         return parse_positive_int(header.removeprefix("W/").strip('"'), maximum=MAX_INT32)
     except ParseError:

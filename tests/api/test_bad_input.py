@@ -237,7 +237,7 @@ def test_department_field_in_a_body_is_a_field_error(api, case_in, value):
 
 
 @pytest.mark.parametrize(
-    "header", [*(f'"{v}"' for v in NOT_ASCII_DIGITS), '"0"', '"1.0"', '"-1"', '"99999999999"']
+    "header", [*(f'"{v}"' for v in NOT_ASCII_DIGITS), '"0"', '"1.0"', '"-1"', '"99999999999"', "", "  "]
 )
 def test_if_match_must_be_an_ascii_version(api, case_in, header):
     case = case_in(State.RECEIVED)
