@@ -70,22 +70,24 @@ def test_escalate_without_a_parent_is_400(tree):
 def test_bad_bodies_are_400_with_fields(tree):
     county_user, county = coordinator_at(tree.county)
     case = take_in(tree.county, coordinator=county_user)
+    soon = (timezone.localtime() + dt.timedelta(days=7)).isoformat()
+    past = (timezone.localtime() - dt.timedelta(days=1)).isoformat()
     response = fire(
-        county, case, "assign_down", {"center": "nowhere", "instructions": "x", "due_by": "2026-12-01"}
+        county, case, "assign_down", {"center": "nowhere", "instructions": "x", "due_by": soon[:10]}
     )
     assert response.status_code == 400 and "center" in error_of(response)["fields"]
     response = fire(
         county,
         case,
         "assign_down",
-        {"center": "shuyuan", "instructions": "x", "due_by": "2026-12-01T10:00:00+08:00"},
+        {"center": "shuyuan", "instructions": "x", "due_by": soon},
     )
     assert response.status_code == 400 and "center" in error_of(response)["fields"]  # not a direct child
     response = fire(
         county,
         case,
         "assign_down",
-        {"center": "huayuan", "instructions": "x", "due_by": "2026-11-01T10:00:00+08:00"},
+        {"center": "huayuan", "instructions": "x", "due_by": past},
     )
     assert response.status_code == 400 and "due_by" in error_of(response)["fields"]
     response = fire(county, case, "transfer", {"to_center": "420923101", "reason": "x"})  # own township

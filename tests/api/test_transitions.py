@@ -57,6 +57,8 @@ def fire(client, case, name, body=None, **extra):
 
 
 # name: (state it needs, the role that fires it, body, state after)
+IN_A_WEEK = object()  # replaced by a moment a week from "now" when the test runs
+
 HAPPY = {
     "start_assessment": (State.RECEIVED, "coordinator", {}, State.ASSESSING),
     "assign": (
@@ -101,7 +103,7 @@ HAPPY = {
     "assign_down": (
         State.ASSESSING,
         "coordinator",
-        {"center": "api-township", "instructions": "请乡镇办理", "due_by": "2026-12-01T18:00:00+08:00"},
+        {"center": "api-township", "instructions": "请乡镇办理", "due_by": IN_A_WEEK},
         State.ASSESSING,
     ),
     "transfer": (
@@ -123,6 +125,11 @@ def test_every_transition_has_a_happy_path_here():
 def test_transition_fires_and_answers_the_case(api, case_at, other_department, name):
     state, role, body, after = HAPPY[name]
     case = case_at(state)
+    # A deadline a week from now, whatever day the suite runs on (never a fixed date).
+    body = {
+        k: (timezone.localtime() + dt.timedelta(days=7)).isoformat() if v is IN_A_WEEK else v
+        for k, v in body.items()
+    }
 
     response = fire(getattr(api, role), case, name, body)
 
