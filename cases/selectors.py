@@ -168,6 +168,29 @@ def person_open_cases(*, phone: str = "", id_number: str = "", user=None) -> Que
     return cases.select_related("center").annotate(is_visible=visible)
 
 
+def center_cases_q(user, prefix: str = ""):
+    """Return the condition on a case (``prefix`` + field, e.g. ``case__``) a center-wide role sees, or None.
+
+    The cases held by the centers the user sees (``departments.scope.visible_centers_q``), and
+    those that passed through the user's center (a hop sent, received or routed): the hops are one
+    uncorrelated subquery on the referrals' indexed centers, so the database reads the few cases
+    they name instead of testing every case. ``None``: the user has no center.
+    """
+    from django.db.models import Q
+
+    from departments.scope import center_of, sees_whole_tree, visible_centers_q
+
+    from .models import Referral
+
+    if sees_whole_tree(user):
+        return Q()
+    center = center_of(user)
+    if center is None:
+        return None
+    hops = Referral.objects.filter(Q(from_center=center) | Q(to_center=center) | Q(via_center=center))
+    return visible_centers_q(user, f"{prefix}center") | Q(**{f"{prefix}pk__in": hops.values("case_id")})
+
+
 def cases_visible_to(user) -> QuerySet[Case]:
     """The cases a staff member may see: the one rule (``permissions.sees_case`` is its one-case form).
 
@@ -176,29 +199,25 @@ def cases_visible_to(user) -> QuerySet[Case]:
     center (the sender of a report up keeps a view). A liaison: their department's cases (lead or
     co-operating) and cases their department was summoned to by a whistle.
     """
-    from django.db.models import Exists, OuterRef, Q
+    from django.db.models import Q
 
     from departments.models import Role
     from departments.permissions import department_of, role_of
-    from departments.scope import center_of, sees_whole_tree, visible_centers_q
+    from departments.scope import sees_whole_tree
 
-    from .models import Referral, WhistleSummons
+    from .models import WhistleSummons
     from .permissions import sees_every_case
 
     if sees_every_case(user):
         if sees_whole_tree(user):
             return Case.objects.all()
-        center = center_of(user)
-        if center is None:
-            return Case.objects.none()
-        hops = Referral.objects.filter(case_id=OuterRef("pk")).filter(
-            Q(from_center=center) | Q(to_center=center) | Q(via_center=center)
-        )
-        return Case.objects.filter(visible_centers_q(user) | Exists(hops))
+        condition = center_cases_q(user)
+        return Case.objects.none() if condition is None else Case.objects.filter(condition)
     if role_of(user) == Role.LIAISON and (department := department_of(user)) is not None:
-        co = Case.co_departments.through.objects.filter(case_id=OuterRef("pk"), department_id=department.pk)
-        summoned = WhistleSummons.objects.filter(whistle__case_id=OuterRef("pk"), department_id=department.pk)
-        return Case.objects.filter(Q(lead_department=department) | Exists(co) | Exists(summoned))
+        # Uncorrelated subqueries on the department's own rows: read once, not tested per case.
+        co = Case.co_departments.through.objects.filter(department_id=department.pk).values("case_id")
+        summoned = WhistleSummons.objects.filter(department_id=department.pk).values("whistle__case_id")
+        return Case.objects.filter(Q(lead_department=department) | Q(pk__in=co) | Q(pk__in=summoned))
     return Case.objects.none()
 
 

@@ -31,7 +31,7 @@ def orders_visible_to(user) -> QuerySet[SupervisionOrder]:
     center's, and for leaders and coordinators every center's below), and the orders their own
     center issued (on a case held elsewhere since).
     """
-    from cases.selectors import cases_visible_to
+    from cases.selectors import center_cases_q
     from departments.scope import center_of, sees_whole_tree
 
     role = role_of(user)
@@ -41,9 +41,8 @@ def orders_visible_to(user) -> QuerySet[SupervisionOrder]:
         center = center_of(user)
         if center is None:
             return SupervisionOrder.objects.none()
-        return SupervisionOrder.objects.filter(
-            Q(case__in=cases_visible_to(user).values("pk")) | Q(issuing_center=center.pk)
-        )
+        # The cases' condition on the order's own join (never "case IN (every visible case)").
+        return SupervisionOrder.objects.filter(center_cases_q(user, "case__") | Q(issuing_center=center.pk))
     if role == Role.LIAISON and (department := department_of(user)) is not None:
         return SupervisionOrder.objects.filter(department=department)
     return SupervisionOrder.objects.none()
