@@ -118,30 +118,47 @@ def case_escalate(*, case: Case, actor, reason: str, reason_kind: str = Referral
     return case
 
 
-@transaction.atomic
-def case_take_over(*, case: Case, actor, note: str = "") -> Case:
-    """The parent takes on a case reported up (接收上报): it holds and assesses it anew."""
-    _require_may(actor, "take_over")
+def _receive(case: Case, *, actor, name: str, kind: str, missing, from_state: str, note: str, fields) -> Case:
+    """Accept a pending hop of ``kind``: the case moves to the hop's receiving center and is assessed anew there.
+
+    Taking on a report up (接收上报) and moving a transfer (同意移交) are the same step: the deciding
+    center accepts, the case lands at ``referral.to_center`` in 研判 with a fresh assessment
+    deadline under the deadline policy, and the hop is marked accepted.
+    """
+    _require_may(actor, name)
     now = timezone.now()
     box: dict = {}
 
     def fire(c: Case) -> None:
-        referral = _open_referral(c, ReferralKind.UP, statuses=(ReferralStatus.PENDING,))
+        referral = _open_referral(c, kind, statuses=(ReferralStatus.PENDING,))
         if referral is None:
-            raise InvalidTransition(_("没有待接收的上报。"))
+            raise InvalidTransition(missing)
         box["referral"] = referral
-        c.take_over(center=referral.to_center)
+        getattr(c, name)(center=referral.to_center)
         c.assess_by = _assess_by(c, now)
         c.deadlines_provisional = is_provisional(now, c.assess_by)
 
     case = _transition(
+        case, actor=actor, name=name, fire=fire, reason=note, now=now, log=False, fields=fields
+    )
+    referral = box["referral"]
+    _decide(referral, actor=actor, status=ReferralStatus.ACCEPTED, note=note, now=now)
+    _forget_referral(case)
+    _log(case, actor, name, from_state, case.state, reason=note, data=referral_data(referral), now=now)
+    return case
+
+
+@transaction.atomic
+def case_take_over(*, case: Case, actor, note: str = "") -> Case:
+    """The parent takes on a case reported up (接收上报): it holds and assesses it anew."""
+    return _receive(
         case,
         actor=actor,
         name="take_over",
-        fire=fire,
-        reason=note,
-        now=now,
-        log=False,
+        kind=ReferralKind.UP,
+        missing=_("没有待接收的上报。"),
+        from_state=State.ESCALATED,
+        note=note,
         fields=[
             "center",
             "lead_department",
@@ -152,20 +169,6 @@ def case_take_over(*, case: Case, actor, note: str = "") -> Case:
             "deadlines_provisional",
         ],
     )
-    referral = box["referral"]
-    _decide(referral, actor=actor, status=ReferralStatus.ACCEPTED, note=note, now=now)
-    _forget_referral(case)
-    _log(
-        case,
-        actor,
-        "take_over",
-        State.ESCALATED,
-        case.state,
-        reason=note,
-        data=referral_data(referral),
-        now=now,
-    )
-    return case
 
 
 @transaction.atomic
@@ -429,43 +432,16 @@ def case_transfer(*, case: Case, actor, to_center: Center, reason: str) -> Case:
 @transaction.atomic
 def case_transfer_accept(*, case: Case, actor, note: str = "") -> Case:
     """The common parent moves the case to its new center (同意移交), which assesses it anew."""
-    _require_may(actor, "transfer_accept")
-    now = timezone.now()
-    box: dict = {}
-
-    def fire(c: Case) -> None:
-        referral = _open_referral(c, ReferralKind.TRANSFER, statuses=(ReferralStatus.PENDING,))
-        if referral is None:
-            raise InvalidTransition(_("没有待定的移交申请。"))
-        box["referral"] = referral
-        c.transfer_accept(center=referral.to_center)
-        c.assess_by = _assess_by(c, now)
-        c.deadlines_provisional = is_provisional(now, c.assess_by)
-
-    case = _transition(
+    return _receive(
         case,
         actor=actor,
         name="transfer_accept",
-        fire=fire,
-        reason=note,
-        now=now,
-        log=False,
+        kind=ReferralKind.TRANSFER,
+        missing=_("没有待定的移交申请。"),
+        from_state=State.TRANSFERRING,
+        note=note,
         fields=["center", "lead_department", "assess_by", "deadlines_provisional"],
     )
-    referral = box["referral"]
-    _decide(referral, actor=actor, status=ReferralStatus.ACCEPTED, note=note, now=now)
-    _forget_referral(case)
-    _log(
-        case,
-        actor,
-        "transfer_accept",
-        State.TRANSFERRING,
-        case.state,
-        reason=note,
-        data=referral_data(referral),
-        now=now,
-    )
-    return case
 
 
 @transaction.atomic
