@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from audit.models import Action as AuditAction
 from audit.services import access_log_record
 from common.exceptions import ActionForbidden, DomainError
+from common.forms import add_service_errors
 from common.when import deadline_text
 from departments.models import Department, Role, ServicePackage
 from departments.permissions import role_of, role_required
@@ -370,9 +371,7 @@ def case_action(request, code: str, name: str):
         except ActionForbidden as exc:
             raise PermissionDenied(str(exc.message)) from exc
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_service_errors(form, exc)
         except DomainError as exc:
             status = exc.status
             form.add_error(None, exc.message)
@@ -411,9 +410,7 @@ def record_add(request, code: str):
         except ActionForbidden as exc:
             raise PermissionDenied(str(exc.message)) from exc
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("办理记录已保存。"))
             return _next_or_case(request, full)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.exceptions import ActionForbidden, DomainError
+from common.forms import add_service_errors
 from departments.models import Role
 from departments.permissions import role_required
 
@@ -86,9 +87,7 @@ def whistle_blow(request, code: str):
         except ActionForbidden as exc:
             raise PermissionDenied(str(exc.message)) from exc
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_service_errors(form, exc)
         except DomainError as exc:
             status = exc.status
             form.add_error(None, exc.message)
@@ -129,9 +128,7 @@ def summons_report(request, code: str, pk: int):
         except ActionForbidden as exc:
             raise PermissionDenied(str(exc.message)) from exc
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_service_errors(form, exc)
         except DomainError as exc:
             status = exc.status
             form.add_error(None, exc.message)
