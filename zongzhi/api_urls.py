@@ -17,6 +17,7 @@ from rest_framework.permissions import AllowAny
 import cases.api.urls
 import departments.api
 import integrations.api
+import risk.api.urls
 import supervision.api
 from cases.api.public import PublicEvaluationApi
 from cases.api.transitions import EvaluateApi
@@ -58,6 +59,7 @@ v1 = [
     *departments.api.urlpatterns,
     *supervision.api.urlpatterns,
     *integrations.api.urlpatterns,
+    *risk.api.urls.urlpatterns,
 ]
 
 urlpatterns = [

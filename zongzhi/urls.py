@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("t/", include("cases.tracking_urls")),
     path("supervision/", include("supervision.urls")),
+    path("risk/", include("risk.urls")),
     path("api/", include("zongzhi.api_urls")),
     path("duty-board/", include("departments.urls")),
 ]

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "departments",
     "cases",
     "supervision",
+    "risk",
     "demo",
     "common.vendor_apps.AxesConfig",  # axes, with Chinese names
     "csp",

@@ -1,0 +1,1 @@
+"""The risk API: feed batches in, the leads list out."""

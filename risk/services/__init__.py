@@ -1,0 +1,3 @@
+"""Writes of the risk app: every change to leads, rules and the risk ledger goes through here."""
+
+from .ingest import MAX_BATCH, BatchOutcome, lead_ingest_batch  # noqa: F401

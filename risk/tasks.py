@@ -1,0 +1,19 @@
+"""Celery tasks of the risk app: thin, by id, safe to run twice."""
+
+from celery import shared_task
+
+
+@shared_task(name="risk.screen_leads")
+def screen_leads_task(lead_ids: list[int]) -> int:
+    """Screen the leads of one batch (after it is taken in)."""
+    from .screening import screen_leads
+
+    return screen_leads(lead_ids)
+
+
+@shared_task(name="risk.rescreen_all")
+def rescreen_all_task() -> int:
+    """Screen every lead again (a rule changed; and nightly, as counts and links move)."""
+    from .screening import screen_leads
+
+    return screen_leads(None)
