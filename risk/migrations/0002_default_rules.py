@@ -8,7 +8,7 @@ import json
 
 from django.db import migrations
 
-RESCREEN = "风险研判：每晚重新筛查（02:30）"
+RESCREEN = "风险研判：重新筛查线索"
 
 RULES = [
     {
