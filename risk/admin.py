@@ -20,7 +20,7 @@ class ScreeningRuleForm(forms.ModelForm):
             "params": _(
                 'JSON 对象，按类型：同一人员 {"window_days": 30, "min_feeds": 2} 或 {"window_days": 30, '
                 '"min_hits": 3}；关联案件 {"closed_within_days": 90}；关键词 {"words": ["讨薪", "欠薪"]}'
-                '（词组用空格分词）；人数 {"min_people": 5}；地点上升 {"window_days": 7, "baseline_days": 56, '
+                '（词组中的词用空格隔开）；人数 {"min_people": 5}；地点上升 {"window_days": 7, "baseline_days": 56, '
                 '"ratio": 2.0, "min_count": 3}。'
             )
         }

@@ -408,7 +408,9 @@ def case_link(rule: ScreeningRule, batch: Batch) -> dict[int, dict]:
                 persons.append(person)
         if codes:
             shown = sorted(codes, reverse=True)  # the newest codes first (they are sequential)
-            text = "、".join(shown[:MAX_CASES_SHOWN]) + ("等" if len(shown) > MAX_CASES_SHOWN else "")
+            text = "、".join(shown[:MAX_CASES_SHOWN])
+            if len(shown) > MAX_CASES_SHOWN:
+                text = _("%(codes)s等") % {"codes": text}
             matched[lead.pk] = {"cases": text, "count": len(shown), "people": _names(persons), "days": days}
     return matched
 
