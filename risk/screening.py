@@ -16,11 +16,13 @@ same person is the same ID number, else, when no ID number was given, the same p
 """
 
 import datetime as dt
+import json
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -198,8 +200,7 @@ def template_errors(template: str) -> list[str]:
 # --- the batch and what rules share ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     lead_id: int
     name: str
     key: tuple[str, str]  # ("id", id_number_index) or ("phone", phone_index)
@@ -295,8 +296,8 @@ class Batch:
         return found
 
     @cached_property
-    def place_days(self) -> dict[tuple[str, int], dict[dt.date, int]]:
-        """Leads per place and local day over the rising-place rules' windows and baselines: one grouped query."""
+    def place_days(self) -> dict[tuple[str, int], dict[int, int]]:
+        """Leads per place and local day (its ordinal) over the rising-place rules' windows and baselines: one grouped query."""
         span = max(
             (
                 r.params["window_days"] + r.params["baseline_days"]
@@ -324,7 +325,7 @@ class Batch:
         )
         for row in rows:
             key = ("place", row["place_id"]) if row["place_id"] else ("township", row["township_id"])
-            counts[key][row["day"]] = row["n"]
+            counts[key][row["day"].toordinal()] = row["n"]
         return counts
 
     @cached_property
@@ -445,9 +446,9 @@ def rising_place(rule: ScreeningRule, batch: Batch) -> dict[int, dict]:
         if key is None:
             continue
         per_day = batch.place_days.get(key, {})
-        day = timezone.localdate(lead.occurred_at)
-        count = sum(per_day.get(day - dt.timedelta(days=i), 0) for i in range(window))
-        before = sum(per_day.get(day - dt.timedelta(days=window + i), 0) for i in range(baseline_days))
+        day = timezone.localdate(lead.occurred_at).toordinal()
+        count = sum(per_day.get(day - i, 0) for i in range(window))
+        before = sum(per_day.get(day - window - i, 0) for i in range(baseline_days))
         average = before * window / baseline_days
         if count >= min_count and count >= ratio * average:
             matched[lead.pk] = {
@@ -507,8 +508,40 @@ def screen_batch(leads: list[Lead], rules: list[ScreeningRule], thresholds: dict
         lead.score = sum(reason["weight"] for reason in lead.reasons)
         lead.proposed_colour = colour_for(lead.score, thresholds)
         lead.screened_at = now
-    Lead.objects.bulk_update(leads, ["score", "proposed_colour", "reasons", "screened_at"], batch_size=BATCH)
+    _write(leads, now)
     return len(leads)
+
+
+SCREENED_FIELDS = ["score", "proposed_colour", "reasons", "screened_at"]
+
+
+def _write(leads: list[Lead], now: dt.datetime) -> None:
+    """Write the batch's scores in one statement.
+
+    On PostgreSQL one ``UPDATE … FROM unnest(arrays)``: linear, where ``bulk_update``'s ``CASE WHEN``
+    over 1,000 ids costs seconds to build and run. Elsewhere (SQLite in tests) ``bulk_update``.
+    """
+    if connection.vendor != "postgresql":
+        Lead.objects.bulk_update(leads, SCREENED_FIELDS, batch_size=BATCH)
+        return
+    quote = connection.ops.quote_name
+    column = {name: quote(Lead._meta.get_field(name).column) for name in [*SCREENED_FIELDS, "id"]}
+    sql = (
+        f"UPDATE {quote(Lead._meta.db_table)} AS lead SET {column['score']} = v.score, "
+        f"{column['proposed_colour']} = v.colour, {column['reasons']} = v.reasons::jsonb, "
+        f"{column['screened_at']} = %s "
+        "FROM unnest(%s::bigint[], %s::integer[], %s::text[], %s::text[]) AS v(id, score, colour, reasons) "
+        f"WHERE lead.{column['id']} = v.id"
+    )
+    params = [
+        now,
+        [lead.pk for lead in leads],
+        [lead.score for lead in leads],
+        [lead.proposed_colour for lead in leads],
+        [json.dumps(lead.reasons, ensure_ascii=False) for lead in leads],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def screen_leads(lead_ids=None, *, now: dt.datetime | None = None) -> int:
