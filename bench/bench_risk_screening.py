@@ -9,15 +9,16 @@ rules and thresholds (risk/migrations/0002_default_rules.py), a county with 8 to
 villages each and 2 grids per village. Leads are bulk-inserted over 180 days from the four feeds
 (police 35 %, public 35 %, opinion 15 %, petition 15 %) with realistic Chinese texts (some with
 the rules' words, some with their characters split across words: 楼上访客, 大家暴露), about two
-people each from a pool of 30,000 (70 % with an ID number, the rest a phone only; 1,500 frequent
-people take 40 % of the appearances, so they repeat across feeds), 80 % at a village or grid, 15 %
+people each from a pool of 200,000 (70 % with an ID number, the rest a phone only; the 4,000
+frequent people take 20 % of the appearances, so they repeat across feeds), 80 % at a village or grid, 15 %
 at a township only, a few places with recent surges; 3,000 cases have parties from the same pool
 (40 % open, the rest closed over the past year). Then every lead is screened by
 ``risk.screening.screen_leads`` in batches of 1,000 ids (what the ingestion's task does), timing
 each batch and each rule kind; it prints ms per batch (median, p95, first/cold), leads/s, the
 query count per batch, how many leads each rule matched and the colour split.
 
-Environment: BENCH_LEADS (default 100000), BENCH_OUT (default /tmp/bench_risk_screening.txt).
+Environment: BENCH_LEADS (default 100000), BENCH_POOL (default 200000; 1/50 of it frequent),
+BENCH_FREQUENT_SHARE (default 0.2: their share of appearances), BENCH_OUT (default /tmp/bench_risk_screening.txt).
 """
 
 import datetime as dt
@@ -42,8 +43,9 @@ from bench_reports import _KeepTimestamps, analyze, reset_database, use_models_n
 LEADS = int(os.environ.get("BENCH_LEADS", "100000"))
 BATCH = 1000
 DAYS = 180
-POOL = 30_000
-FREQUENT = 1_500
+POOL = int(os.environ.get("BENCH_POOL", "200000"))
+FREQUENT = POOL // 50
+FREQUENT_SHARE = float(os.environ.get("BENCH_FREQUENT_SHARE", "0.2"))
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红梅云飞鹏辉斌宇浩凯健俊帆帅旭宁"
@@ -132,7 +134,7 @@ def make_pool(rng: random.Random) -> list[tuple[str, str, str]]:
 
 
 def pick_person(rng: random.Random, pool):
-    if rng.random() < 0.4:
+    if rng.random() < FREQUENT_SHARE:
         return pool[rng.randrange(FREQUENT)]
     return pool[rng.randrange(FREQUENT, POOL)]
 

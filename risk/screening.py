@@ -228,6 +228,10 @@ class Batch:
         self.ids = [lead.pk for lead in leads]
 
     @cached_property
+    def feed_labels(self) -> dict[str, str]:
+        return {value: str(label) for value, label in Feed.choices}
+
+    @cached_property
     def people(self) -> dict[int, list[Person]]:
         """The batch's people who can be matched (an ID number's index, else a phone's), per lead."""
         people = defaultdict(list)
@@ -359,7 +363,11 @@ def _names(persons: list[Person]) -> str:
 
 
 def same_person(rule: ScreeningRule, batch: Batch) -> dict[int, dict]:
-    """The same person in other leads within ``window_days``: in ≥ ``min_feeds`` feeds or ≥ ``min_hits`` times."""
+    """The same person in leads within ``window_days`` either side: in ≥ ``min_feeds`` feeds or ≥ ``min_hits`` times.
+
+    This lead counts (its feed, one occurrence). Either side, so a lead still open is raised when the
+    same person turns up again after it (at the next screening: nightly, or a rule change).
+    """
     days = rule.params["window_days"]
     window = dt.timedelta(days=days)
     min_feeds, min_hits = rule.params.get("min_feeds"), rule.params.get("min_hits")
@@ -383,7 +391,7 @@ def same_person(rule: ScreeningRule, batch: Batch) -> dict[int, dict]:
         by_feeds = bool(min_feeds) and max(len(f) for _p, f, _h in hits_by_person) >= min_feeds
         matched[lead.pk] = {
             "people": _names([p for p, _f, _h in hits_by_person]),
-            "feeds": "、".join(str(Feed(f).label) for f in sorted(feeds, key=FEED_ORDER.get)),
+            "feeds": "、".join(batch.feed_labels[f] for f in sorted(feeds, key=FEED_ORDER.get)),
             "count": len(feeds) if by_feeds else hits,
             "hits": hits,
             "days": days,

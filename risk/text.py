@@ -22,6 +22,8 @@ _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None
 _added: set[str] = set()
 _SPACE = re.compile(r"\s+")
+# jieba's own blocks (runs of word characters): it segments each independently of the rest.
+_BLOCK = jieba.re_han_default
 
 
 def _get_tokenizer() -> jieba.Tokenizer:
@@ -59,7 +61,7 @@ def add_words(words) -> None:
         _cached_tokens.cache_clear()
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=4096)
 def _cached_tokens(text: str) -> tuple[str, ...]:
     return tuple(t for t in _get_tokenizer().lcut(text) if t.strip())
 
@@ -81,15 +83,22 @@ def find_phrases(text: str, phrases) -> list[str]:
     wanted = [(phrase, parts) for phrase, parts in wanted if parts and all(p in text for p in parts)]
     if not wanted:
         return []
-    words = tokens(text)
-    word_set = set(words)
-    found = []
-    for phrase, parts in wanted:
-        if "".join(parts) in word_set:
-            hit = True
-        else:
+    # jieba segments each run of word characters on its own, so only the runs holding a keyword's
+    # characters need segmenting: the same words as the whole text's, and short runs (clauses)
+    # repeat across texts, so the cache finds them.
+    characters = {part for _phrase, parts in wanted for part in parts}
+    found = set()
+    for block in _BLOCK.findall(text):
+        if not any(part in block for part in characters):
+            continue
+        words = tokens(block)
+        word_set = set(words)
+        for phrase, parts in wanted:
+            if phrase in found:
+                continue
             n = len(parts)
-            hit = any(words[i : i + n] == parts for i in range(len(words) - n + 1))
-        if hit and phrase not in found:
-            found.append(phrase)
-    return found
+            if "".join(parts) in word_set or (
+                n > 1 and any(words[i : i + n] == parts for i in range(len(words) - n + 1))
+            ):
+                found.add(phrase)
+    return [phrase for phrase, _parts in wanted if phrase in found]
