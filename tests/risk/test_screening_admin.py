@@ -161,3 +161,17 @@ def test_rescreen_all_task_screens_every_open_lead(center):
     leads = [make_lead(center, text="讨薪") for _ in range(3)]
     assert rescreen_all_task.delay().get() == 3
     assert set(Lead.objects.filter(score=15).values_list("pk", flat=True)) == {lead.pk for lead in leads}
+
+
+def test_deleting_rules_with_the_admin_action_rescreens(
+    admin_client, center, django_capture_on_commit_callbacks
+):
+    lead = make_lead(center, text="公司欠薪三个月", people_count=6)
+    rules = ScreeningRule.objects.filter(name__in=["矛盾纠纷词", "涉及人数多"])
+    data = {"action": "delete_selected", "_selected_action": [r.pk for r in rules], "post": "yes"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("admin:risk_screeningrule_changelist"), data)
+    assert response.status_code == 302
+    assert not ScreeningRule.objects.filter(name__in=["矛盾纠纷词", "涉及人数多"]).exists()
+    lead.refresh_from_db()
+    assert (lead.score, lead.proposed_colour, lead.screened_at is not None) == (0, "blue", True)
