@@ -13,7 +13,7 @@ def screen_leads_task(lead_ids: list[int]) -> int:
 
 @shared_task(name="risk.rescreen_all")
 def rescreen_all_task() -> int:
-    """Screen every lead again (a rule changed; and nightly, as counts and links move)."""
+    """Screen every open lead again (a rule changed; and nightly, as counts and links move), 1,000 at a time."""
     from .screening import screen_leads
 
     return screen_leads(None)
