@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -239,6 +239,36 @@ def _apply(lead: Lead, item: CleanItem, client: FeedClient | None, now: dt.datet
     lead.updated_at = now
 
 
+def _update_leads(leads: list[Lead], fields: list[str]) -> None:
+    """Write ``fields`` of the changed leads in one statement.
+
+    Django's ``bulk_update`` builds a ``CASE WHEN id = … THEN …`` per field and row: for 1,000
+    leads that is seconds of Python. On PostgreSQL one ``UPDATE … FROM (VALUES …)`` does it.
+    """
+    if connection.vendor != "postgresql":
+        Lead.objects.bulk_update(leads, fields, batch_size=500)
+        return
+    model_fields = [Lead._meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    table = quote(Lead._meta.db_table)
+    columns = [quote(f.column) for f in model_fields]
+    row = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+    params: list = []
+    for lead in leads:
+        params.append(lead.pk)
+        params.extend(f.get_db_prep_save(getattr(lead, f.attname), connection) for f in model_fields)
+    assignments = ", ".join(
+        f"{column} = v.{column}::{f.db_type(connection)}"
+        for column, f in zip(columns, model_fields, strict=True)
+    )
+    sql = (
+        f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([row] * len(leads))}) "
+        f"AS v(id, {', '.join(columns)}) WHERE {table}.id = v.id::bigint"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def lead_ingest_batch(
     *,
     feed: str,
@@ -302,11 +332,9 @@ def lead_ingest_batch(
                 changed.append((i, clean, lead))
             else:
                 unchanged.append((i, clean, lead))
-        Lead.objects.bulk_create([lead for _i, _c, lead in new_leads], batch_size=500)
+        Lead.objects.bulk_create([lead for _i, _c, lead in new_leads], batch_size=MAX_BATCH)
         if changed:
-            Lead.objects.bulk_update(
-                [lead for _i, _c, lead in changed], [*CONTENT_FIELDS, "version"], batch_size=500
-            )
+            _update_leads([lead for _i, _c, lead in changed], [*CONTENT_FIELDS, "version"])
             LeadPerson.objects.filter(lead__in=[lead.pk for _i, _c, lead in changed]).delete()
         LeadPerson.objects.bulk_create(
             [
