@@ -228,3 +228,26 @@ def test_a_full_batch_of_1000_takes_a_fixed_number_of_statements(police, townshi
     assert LeadPerson.objects.count() == 2000
     # token, client, townships, places, existing leads, savepoint, the three inserts, outbox, release.
     assert statements <= 12
+
+
+def test_the_admin_lists_feed_clients_and_leads_with_people_masked(
+    client, feed_client, township, django_user_model
+):
+    from risk.services import lead_ingest_batch
+
+    feed = feed_client("police")
+    lead_ingest_batch(feed="police", center=feed.center, items=[item("P-1")], client=feed)
+    lead = Lead.objects.get()
+    operator = django_user_model.objects.create_superuser("operator", password="x")
+    client.force_login(operator)
+    page = client.get("/admin/risk/feedclient/")
+    assert page.status_code == 200 and "police 接口" in page.content.decode()
+    add = client.get("/admin/risk/feedclient/add/")
+    assert add.status_code == 200
+    change = client.get(f"/admin/risk/feedclient/{feed.pk}/change/").content.decode()
+    assert f"/admin/authtoken/tokenproxy/add/?user={feed.user_id}" in change
+    found = client.get("/admin/risk/lead/?q=P-1")
+    assert found.status_code == 200 and "P-1" in found.content.decode()
+    detail = client.get(f"/admin/risk/lead/{lead.pk}/change/").content.decode()
+    assert "139****1111" in detail and "13900001111" not in detail
+    assert "11010519491231002X" not in detail and "王*" in detail
