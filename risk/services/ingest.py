@@ -270,10 +270,20 @@ def _update_leads(leads: list[Lead], fields: list[str]) -> None:
         cursor.execute(sql, params)
 
 
+# Fields whose Python value COPY takes as it is (no encryption, no adaptation of our own).
+_PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models.DateTimeField, models.DateField,
+                 models.FloatField, models.BooleanField, models.ForeignKey)  # fmt: skip
+
+
 def _db_value(field, value):
     if isinstance(field, models.JSONField):  # COPY takes the JSON text
         return None if value is None else json.dumps(value, cls=field.encoder, ensure_ascii=False)
-    return field.get_db_prep_save(value, connection)
+    if type(field) in _PLAIN_TYPES:
+        return value
+    return field.get_db_prep_save(value, connection)  # the encrypted raw item
+
+
+_PLAIN_TYPES: set[type] = set()
 
 
 def _copy(model, columns: list[str], rows: list[tuple]) -> None:
@@ -304,6 +314,9 @@ def _insert_leads(leads: list[Lead]) -> None:
         )
         ids = [row[0] for row in cursor.fetchall()]
     fields = list(Lead._meta.concrete_fields)
+    _PLAIN_TYPES.update(
+        type(f) for f in fields if isinstance(f, _PLAIN_FIELDS) and type(f).__module__.startswith("django.")
+    )
     for lead, pk in zip(leads, ids, strict=True):
         lead.pk = pk
         lead._state.adding = False
@@ -329,9 +342,9 @@ def _insert_people(pairs: list[tuple[int, int, dict]]) -> None:
         (
             lead_id,
             person["name"],
-            phone.get_db_prep_save(person["phone"], connection),
+            pii.encrypt(person["phone"]),  # normalised by _people
             pii.blind_index(phone.kind, person["phone"]),
-            id_number.get_db_prep_save(person["id_number"], connection),
+            pii.encrypt(person["id_number"]),
             pii.blind_index(id_number.kind, person["id_number"]),
             person["role"],
             n,

@@ -44,6 +44,9 @@ def test_a_batch_answers_each_item_in_order(police, township, village):
     assert body["results"][0]["lead"] == lead.pk
     assert (lead.feed, lead.township, lead.place, lead.client.feed) == ("police", township, village, "police")
     assert LeadPerson.objects.get(lead=lead).phone == "13900001111"
+    assert lead.raw["external_id"] == "P-1" and lead.reasons == [] and lead.state == "new"
+    assert Lead.objects.filter(people__id_number="11010519491231002X").get() == lead  # the blind index
+    assert lead.events.get().actor.feed_client.feed == "police"
 
 
 def test_a_bare_list_is_a_batch_too(police, township):
