@@ -168,6 +168,7 @@ def main() -> None:
     broker = bool(os.environ.get("CELERY_BROKER_URL"))
     quiet = contextlib.nullcontext() if broker else skipping(screen_leads_task)
     print(f"cores {os.cpu_count()}, load average {os.getloadavg()}, broker {'redis' if broker else 'none'}")
+    load_start = tuple(round(x, 1) for x in os.getloadavg())
     started_all = time.perf_counter()
     with quiet:
         for b in range(batches):
@@ -222,11 +223,12 @@ def main() -> None:
         f"- Items: {total:,} in {batches} batches of {args.batch:,} "
         f"({counts['created']:,} created, {counts['updated']:,} updated, {counts['rejected']:,} rejected); "
         f"leads {Lead.objects.count():,}, people {LeadPerson.objects.count():,}",
-        f"- Load average at the end: {os.getloadavg()}",
+        f"- Load average at the start / end: {load_start} / {tuple(round(x, 1) for x in os.getloadavg())}",
         "",
         "| figure | value |",
         "|---|---|",
         f"| ingest throughput (sum of request times) | {total / ingest_seconds:,.0f} items/s |",
+        f"| ingest throughput by the Django process's CPU time (sum) | {total / (sum(cpu) / 1000):,.0f} items/s |",
         f"| ingest wall time incl. generating the items | {elapsed:.1f} s |",
         f"| per batch of {args.batch:,}: p50 / p95 / max | {statistics.median(times):.0f} / "
         f"{percentile(times, 95):.0f} / {max(times):.0f} ms |",
