@@ -34,6 +34,7 @@ MAX_TEXT = 5000
 FUTURE_SLACK = dt.timedelta(hours=1)  # clocks of feeding systems drift; a day ahead is a wrong date
 
 CATEGORY_BY_LABEL = {str(label): value for value, label in Category.choices}
+CATEGORY_VALUES = frozenset(Category.values)  # Category.values builds a list on every call
 
 
 class ItemResult(dict):
@@ -186,7 +187,7 @@ def clean_item(item, *, places: PlaceIndex, now: dt.datetime) -> tuple[CleanItem
     occurred_at = _occurred_at(item.get("occurred_at"), errors, now)
     text = _text(item, "text", errors, required=True, max_length=MAX_TEXT)
     category_text = _text(item, "category", errors, max_length=100)
-    category = category_text if category_text in Category.values else CATEGORY_BY_LABEL.get(category_text, "")
+    category = category_text if category_text in CATEGORY_VALUES else CATEGORY_BY_LABEL.get(category_text, "")
     place_text = _text(item, "place", errors, max_length=200)
     township_code = _text(item, "township_code", errors, max_length=20)
     township = None
