@@ -22,6 +22,7 @@ import io
 import json
 import secrets
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,8 +226,28 @@ def _store_dir() -> Path:
     return path
 
 
+STALE_AFTER_SECONDS = 24 * 3600
+
+
+def discard(token: str | None) -> None:
+    """Remove a stored import (the session moved on to another file)."""
+    if token and all(ch.isalnum() or ch in "-_" for ch in token):
+        (_store_dir() / f"{token}.json").unlink(missing_ok=True)
+
+
+def _sweep(now: float) -> None:
+    """Remove stored imports nobody confirmed within a day."""
+    for path in _store_dir().glob("*.json"):
+        try:
+            if now - path.stat().st_mtime > STALE_AFTER_SECONDS:
+                path.unlink(missing_ok=True)
+        except OSError:
+            continue
+
+
 def store(payload: dict) -> tuple[str, str]:
     """Keep the parsed import in a private temporary file; return (token, digest) for the session."""
+    _sweep(time.time())
     token = secrets.token_urlsafe(24)
     data = json.dumps(payload, ensure_ascii=False).encode()
     (_store_dir() / f"{token}.json").write_bytes(data)

@@ -63,6 +63,7 @@ def lead_import(request):
             "confirmed": False,
         }
         token, digest = imports.store(payload)
+        imports.discard((request.session.get(SESSION_KEY) or {}).get("token"))
         request.session[SESSION_KEY] = {"token": token, "digest": digest}
         return redirect("risk:import_preview", token=token)
     return render(

@@ -180,3 +180,13 @@ def test_another_session_cannot_confirm_or_download(coordinator_client, client_f
     assert other.get(preview_url + "errors.csv").status_code == 404
     assert coordinator_client.post("/risk/import/not-a-token/confirm/").status_code == 404
     assert not Lead.objects.exists()
+
+
+def test_a_new_upload_discards_the_previous_preview(coordinator_client):
+    first = upload(coordinator_client, csv_file(good_rows())).url
+    second = upload(coordinator_client, csv_file(good_rows())).url
+    assert first != second
+    assert coordinator_client.get(first).status_code == 404
+    assert coordinator_client.post(first + "confirm/").status_code == 404
+    assert coordinator_client.get(second).status_code == 200
+    assert not Lead.objects.exists()
