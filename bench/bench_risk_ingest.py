@@ -242,7 +242,7 @@ def main() -> None:
         commit = os.popen("git rev-parse --short HEAD").read().strip()
         header = [
             "",
-            f"## Run {timezone.localtime():%Y-%m-%d %H:%M} (Asia/Shanghai), commit `{commit}`",
+            f"### Run {timezone.localtime():%Y-%m-%d %H:%M} (Asia/Shanghai), commit `{commit}`",
             "",
             "- Command: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/zz_ingest_bench "
             f"{'CELERY_BROKER_URL=… ' if broker else ''}.venv/bin/python bench/bench_risk_ingest.py"
