@@ -1,7 +1,17 @@
 """Staff pages of the risk app: the screening queue, leads, imports, the ledgers, the risk map."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from .views import grid, imports
 
 app_name = "risk"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    # Import of feed items and the grid member's report (ingest slice).
+    path("import/", imports.lead_import, name="import"),
+    path("import/<str:token>/", imports.lead_import_preview, name="import_preview"),
+    path("import/<str:token>/confirm/", imports.lead_import_confirm, name="import_confirm"),
+    path("import/<str:token>/errors.csv", imports.lead_import_errors, name="import_errors"),
+    path("report/", grid.grid_report, name="grid_report"),
+    path("report/done/<int:lead_id>/", grid.grid_report_done, name="grid_report_done"),
+]

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from .ingest import LeadBatchApi
+
+urlpatterns: list = [
+    path("leads/<str:feed>/batch/", LeadBatchApi.as_view(), name="lead-batch"),
+]
