@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+"""The risk API: feed batches in, the leads list out."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .leads import LeadListApi
+
+urlpatterns: list = [
+    path("leads/", LeadListApi.as_view(), name="leads-list"),
+]
