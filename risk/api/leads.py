@@ -126,7 +126,7 @@ class LeadListApi(generics.GenericAPIView):
             "本中心（及下级中心，只读）的风险线索，按风险分从高到低、发生时间从近到远排列，"
             "与页面“风险研判”相同。人员信息已脱敏。默认只列尚待处置的线索（state=open）。"
         ),
-        responses={200: LeadSerializer(many=True), **errors(400, 403)},
+        responses={200: LeadSerializer(many=True), **errors(400, 403, 404)},
     )
     def get(self, request):
         if not sees_leads(request.user):
