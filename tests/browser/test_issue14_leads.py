@@ -93,6 +93,7 @@ def test_two_feeds_one_person_one_high_lead_then_a_case_that_says_where_it_came_
     first_row.locator("a.code").click()
     page.wait_for_selector("#lead-people")
     assert "P-2026-001" in page.locator("#lead-people").inner_text()  # the same person's police lead
+    page.screenshot(path=str(artifacts / "issue14-leads-lead-page.png"), full_page=True)
     page.click("#action-open_case summary")
     page.fill("#id_open_case-title", "白河村工地欠薪")
     page.select_option("#id_open_case-category", "labour")

@@ -230,3 +230,31 @@ def test_a_township_coordinator_cannot_decide_on_the_countys_lead(lead, township
     user = StaffFactory(role=Role.COORDINATOR, center=township).user
     with pytest.raises(ActionForbidden):
         lead_dismiss(actor=user, lead=lead, version=lead.version, reason="误报")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_coordinators_at_once_one_wins_the_other_gets_a_conflict(
+    require_postgres, center, township, village
+):
+    """Real row locks: two coordinators open a case from / dismiss the same lead at the same moment."""
+    from tests.cases.test_concurrency import run_in_threads
+
+    (lead,) = take_in(center, "police", external_id="P-RACE")
+    first, second = (StaffFactory(role=Role.COORDINATOR, center=center).user for _ in range(2))
+    results = run_in_threads(
+        [
+            lambda: lead_open_case(
+                actor=first, lead=lead, version=lead.version, title="讨薪", category="labour"
+            ),
+            lambda: lead_dismiss(actor=second, lead=lead, version=lead.version, reason="误报"),
+        ]
+    )
+    outcomes = sorted(kind for kind, _ in results)
+    assert outcomes == ["error", "ok"], results
+    error = next(value for kind, value in results if kind == "error")
+    assert isinstance(error, ConcurrentChange)
+    lead.refresh_from_db()
+    decided = LeadEvent.objects.filter(lead=lead).exclude(action=LeadEvent.Action.RECEIVED)
+    assert decided.count() == 1 and lead.version == 2
+    assert (lead.state == Lead.State.OPENED) == (Case.objects.count() == 1)
