@@ -167,6 +167,8 @@ def _form(name: str, lead: Lead, data=None):
         kwargs["initial"].update(title=lead.text[:60], category=lead.category or "other")
     if name == "hand":
         kwargs["townships"] = selectors.child_townships(lead.center)
+        if lead.township_id and lead.township.parent_id == lead.center_id:
+            kwargs["initial"]["township"] = lead.township_id  # where it happened, if directly below
     if name == "watch" and lead.review_on:
         kwargs["initial"]["review_on"] = lead.review_on
     return DECISIONS[name].form(data, **kwargs)
