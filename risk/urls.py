@@ -3,6 +3,7 @@
 from django.urls import path
 
 from .views import grid, imports
+from .views import queue
 
 app_name = "risk"
 
@@ -14,4 +15,7 @@ urlpatterns: list = [
     path("import/<str:token>/errors.csv", imports.lead_import_errors, name="import_errors"),
     path("report/", grid.grid_report, name="grid_report"),
     path("report/done/<int:lead_id>/", grid.grid_report_done, name="grid_report_done"),
+    path("leads/", queue.lead_list, name="leads"),
+    path("leads/<int:pk>/", queue.lead_detail, name="lead"),
+    path("leads/<int:pk>/<slug:action>/", queue.lead_action, name="lead_action"),
 ]

@@ -15,6 +15,7 @@ NAVIGATION = {
     Role.RECEPTION: [(_("受理登记"), "cases:intake"), (_("案件查询"), "cases:search")],
     Role.COORDINATOR: [
         (_("研判督办"), "cases:workbench"),
+        (_("风险研判"), "risk:leads"),
         (_("督办管理"), "supervision:order_list"),
         (_("电话回访"), "supervision:callbacks"),
         (_("统计报表"), "supervision:reports_dashboard"),
@@ -31,6 +32,7 @@ NAVIGATION = {
         (_("督办报表"), "supervision:reports_dashboard"),
         (_("督办管理"), "supervision:order_list"),
         (_("批示督办"), "supervision:order_issue"),
+        (_("风险研判"), "risk:leads"),
         (_("电话回访"), "supervision:callbacks"),
         (_("案件查询"), "cases:search"),
     ],

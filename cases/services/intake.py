@@ -102,11 +102,15 @@ def case_create(
     people_count: int | None = None,
     intake_key: str | None = None,
     place: Place | None = None,
+    origin_note: str = "",
 ) -> Case:
     """Record a new matter and give it its code (受理).
 
     ``place`` (the village, community or grid where it happened) must lie in the center's
     townships: a township's own, a county's townships'.
+
+    ``origin_note`` says where the matter came from when another part of the system opened it
+    (e.g. "来源：风险线索 警情 P-1"): kept on the "create" event, shown on the case page.
 
     ``intake_key`` makes a submission idempotent: a form posted twice gives the first case back.
     The risk colour proposed by repeat visits (3 in 90 days: yellow, 5: red) and by collective
@@ -214,15 +218,11 @@ def case_create(
     if requested_services:
         through = Case.requested_services.through
         through.objects.bulk_create([through(case_id=case.pk, service_id=s.pk) for s in requested_services])
-    _log(
-        case,
-        actor,
-        "create",
-        "",
-        case.state,
-        now=now,
-        data={"proposed_colour": colour, "colour_reason": reason} if colour else None,
-    )
+    data = {"proposed_colour": colour, "colour_reason": reason} if colour else {}
+    origin_note = (origin_note or "").strip()
+    if origin_note:
+        data["origin"] = origin_note
+    _log(case, actor, "create", "", case.state, now=now, reason=origin_note, data=data or None)
     return case
 
 

@@ -1,1 +1,2 @@
 """Staff pages of the risk app."""
+"""Staff pages of the risk app, one module per concern."""
