@@ -38,7 +38,16 @@
           y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }
         },
         plugins: {
-          legend: { display: true, position: "bottom", labels: { boxWidth: 12 } },
+          // Only the series that have something this period: twelve empty keys say nothing.
+          legend: {
+            display: true, position: "bottom",
+            labels: {
+              boxWidth: 12,
+              filter: function (item, chartData) {
+                return chartData.datasets[item.datasetIndex].data.some(function (n) { return n > 0; });
+              }
+            }
+          },
           tooltip: { mode: "index", intersect: false, filter: function (item) { return item.raw > 0; } }
         }
       }
