@@ -9,6 +9,7 @@ cell goes through :mod:`common.spreadsheets` (no cell a party typed becomes a fo
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from copy import copy
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -218,14 +219,19 @@ def write_ledger(
             for c in columns
         ]
     )
+    # Styling a cell registers its font, border and alignment with the workbook (hashing each
+    # object): style one template cell per column and give every row's cell its style array.
+    templates = [
+        _cell(sheet, "", alignment=WRAP, border=BORDER, number_format=c.number_format) for c in columns
+    ]
     count = 0
     for values in rows:
-        sheet.append(
-            [
-                _cell(sheet, value, alignment=WRAP, border=BORDER, number_format=column.number_format)
-                for value, column in zip(values, columns, strict=True)
-            ]
-        )
+        row = []
+        for value, template in zip(values, templates, strict=True):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell._style = copy(template._style)
+            row.append(cell)
+        sheet.append(row)
         count += 1
     footer_row = 3 + count + 2
     sheet.append([])

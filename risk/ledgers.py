@@ -19,6 +19,7 @@ import datetime as dt
 from django.db.models import Case as When_
 from django.db.models import CharField, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, Left, NullIf
+from django.db.models.lookups import Exact
 
 from cases.models import Case, HandlingRecord, RiskColour
 from departments.models import Center, Level, Place
@@ -32,10 +33,13 @@ COLOURS = (RiskColour.RED, RiskColour.YELLOW, RiskColour.BLUE)
 NONE = "none"  # the bucket of what has no colour yet (a case not assessed, a lead not screened)
 
 
-def colour_rank(field: str):
-    """Order expression: red 0, yellow 1, blue 2, anything else 3."""
+def colour_rank(colour):
+    """Order expression: red 0, yellow 1, blue 2, anything else 3 (``colour``: a field name or an expression)."""
     return When_(
-        *(When(**{field: colour}, then=Value(rank)) for rank, colour in enumerate(COLOURS)),
+        *(
+            When(Exact(F(colour) if isinstance(colour, str) else colour, value), then=Value(rank))
+            for rank, value in enumerate(COLOURS)
+        ),
         default=Value(len(COLOURS)),
         output_field=IntegerField(),
     )
@@ -90,16 +94,10 @@ DISPUTE_FIELDS = (
 )  # fmt: skip
 
 
-def dispute_ledger(*, center: Center | None, start: dt.datetime, end: dt.datetime) -> QuerySet:
-    """Return the dispute ledger's rows (dicts of :data:`DISPUTE_FIELDS`), red first, then by intake time.
-
-    ``measures`` is the result once one is submitted, else the latest handling record's text:
-    one correlated subquery, so the query count never grows with the rows.
-    """
+def _dispute_rows(cases: QuerySet[Case]) -> QuerySet:
     latest_record = HandlingRecord.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")
     return (
-        _cases_in(center, start, end)
-        .annotate(
+        cases.annotate(
             level=_case_level(),
             level_rank=colour_rank("level"),
             summary=Left("description", SUMMARY_LENGTH),
@@ -126,6 +124,33 @@ def dispute_ledger(*, center: Center | None, start: dt.datetime, end: dt.datetim
         .order_by("level_rank", "created_at", "id")
         .values(*DISPUTE_FIELDS)
     )
+
+
+def dispute_ledger(*, center: Center | None, start: dt.datetime, end: dt.datetime) -> QuerySet:
+    """Return the dispute ledger's rows (dicts of :data:`DISPUTE_FIELDS`), red first, then by intake time.
+
+    ``measures`` is the result once one is submitted, else the latest handling record's text:
+    one correlated subquery, so the query count never grows with the rows. For a page of a long
+    ledger, :func:`dispute_ledger_ids` and :func:`dispute_rows_of` read less.
+    """
+    return _dispute_rows(_cases_in(center, start, end))
+
+
+def dispute_ledger_ids(*, center: Center | None, start: dt.datetime, end: dt.datetime) -> QuerySet:
+    """Return the dispute ledger's case ids in its order: what a page's offset skips is only sorted, not read in full."""
+    return (
+        _cases_in(center, start, end)
+        .annotate(level_rank=colour_rank(_case_level()))
+        .order_by("level_rank", "created_at", "id")
+        .values_list("id", flat=True)
+    )
+
+
+def dispute_rows_of(ids) -> list[dict]:
+    """Return the dispute ledger's rows of the cases ``ids``, in that order (one query)."""
+    ids = list(ids)
+    position = {pk: n for n, pk in enumerate(ids)}
+    return sorted(_dispute_rows(Case.objects.filter(pk__in=ids)), key=lambda row: position[row["id"]])
 
 
 RISK_FIELDS = (
@@ -240,10 +265,12 @@ def risk_map(
 ) -> dict:
     """Return the map's rows: per township of ``center``'s subtree, or per village/community and grid of ``township``.
 
-    ``{"level": "townships"|"places", "rows": [{"key", "name", "kind", "depth", "figures",
-    "colour", "total", "slug"?}], "totals": figures}``; ``figures`` is
-    ``{family: {colour|"none": n}}`` for leads, risks (ledger lines) and cases. A last row holds
-    what has no place recorded. Four queries (the places and one per family) whatever the size.
+    ``{"level": "townships"|"places", "rows": [{"key", "name", "kind", "depth", "slug",
+    "figures", "colour", "total", "by_family"}], "totals": figures, "totals_total": {family: n}}``;
+    ``figures`` is ``{family: {colour|"none": n}}`` for leads (by proposed colour), risks (ledger
+    lines open during the period) and cases (taken in during it, by risk level). A grid's row
+    (depth 1) follows its village's, whose figures include it. A last row (key None) holds what
+    has no place recorded. Four queries (the places and one per family) whatever the size.
     """
     if township is None:
         return _township_rows(center, start, end)
@@ -259,11 +286,14 @@ def _sums(figures: dict) -> dict:
 
 
 def _finish(rows: list[dict]) -> dict:
+    """Give each row its colour and sums; return the totals (grids are in their village's row already)."""
     totals = _empty_figures()
     for row in rows:
         row["colour"] = worst_colour(row["figures"])
         row["total"] = _sums(row["figures"])
         row["by_family"] = [(row["figures"][family], row["total"][family]) for family in FAMILIES]
+        if row["depth"]:
+            continue
         for family in FAMILIES:
             for colour, n in row["figures"][family].items():
                 totals[family][colour] += n
@@ -315,16 +345,10 @@ def _place_rows(center, start, end, township: Center) -> dict:
             _add(row["figures"], family, colour, n)
             if "parent" in row:  # a grid counts in its village too
                 _add(row["parent"]["figures"], family, colour, n)
-    grid_rows = [row for row in ordered if row["depth"]]
-    for row in grid_rows:
-        row.pop("parent")
+    for row in ordered:
+        row.pop("parent", None)
     ordered.append(unplaced)
     totals = _finish(ordered)
-    # The village rows already hold their grids: count each item once in the totals.
-    for row in grid_rows:
-        for family in FAMILIES:
-            for colour, n in row["figures"][family].items():
-                totals[family][colour] -= n
     return {"level": "places", "rows": ordered, "totals": totals, "totals_total": _sums(totals)}
 
 

@@ -157,9 +157,9 @@ def ledger_disputes(request):
     _require_ledgers(request.user)
     chosen = _chosen_center(request)
     period, errors = _period(request)
-    rows = ledgers.dispute_ledger(center=chosen, start=period.start, end=period.end)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = dispute_rows(page.object_list)
+    ids = ledgers.dispute_ledger_ids(center=chosen, start=period.start, end=period.end)
+    page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = dispute_rows(ledgers.dispute_rows_of(page.object_list))
     context = {
         **_context(request, chosen, period, errors),
         "page": page,

@@ -48,6 +48,7 @@ def test_a_leader_opens_the_risk_map_and_its_chart_renders(
     page.goto(f"{page.url.split('?')[0]}?month={period.month_param}")
     assert page.locator("#dispute-ledger tbody tr").count() == 5
     assert "纠纷0" in page.locator("#dispute-ledger tbody tr").first.inner_text()  # red first
+    page.screenshot(path=str(artifacts / "issue14-dispute-ledger.png"), full_page=True)
 
     page.locator("#risk-map-link").click()
     page.wait_for_load_state("networkidle")

@@ -319,9 +319,17 @@ def test_the_ledger_pages_take_the_same_queries_for_5_and_30_rows(
     assert len(thirty) == len(five) == PINNED_QUERIES[name], "\n".join(q["sql"][:150] for q in thirty)
 
 
-# Session, user, staff profile, the working-day calendar (the default period), the rows, their count and
-# totals, the unread notices and the menu's two tallies, the center picker.
-PINNED_QUERIES = {"risk:ledger_disputes": 11, "risk:ledger_risks": 11}
+# Session, user, staff profile, the working-day calendar (the default period), the rows (disputes: the
+# page's ids, then their rows), their count and totals, the unread notices and the menu's two tallies,
+# the center picker.
+PINNED_QUERIES = {"risk:ledger_disputes": 12, "risk:ledger_risks": 11}
+
+
+def test_a_page_of_the_dispute_ledger_is_its_rows_in_order(world, center, period):
+    everything = list(ledgers.dispute_ledger(center=center, start=period.start, end=period.end))
+    ids = ledgers.dispute_ledger_ids(center=center, start=period.start, end=period.end)
+    assert list(ids) == [row["id"] for row in everything]
+    assert ledgers.dispute_rows_of(list(ids[1:3])) == everything[1:3]
 
 
 def test_the_selectors_take_one_query_each(world, center, period, django_assert_num_queries):
