@@ -48,9 +48,13 @@ def local(value: dt.datetime | None) -> dt.datetime | None:
     return timezone.localtime(value).replace(tzinfo=None, microsecond=0)
 
 
+CENTER_SUFFIX = "综治中心"  # a township center's name is its place's name and this
+
+
 def place_label(row: dict) -> str:
-    """Return 乡镇/村（社区）/网格 as one text, the parts that are known."""
-    return "/".join(part for part in (row["township_name"], row["village_name"], row["grid_name"]) if part)
+    """Return 乡镇/村（社区）/网格 as one text, the parts that are known (白河镇/白河村/第三网格)."""
+    township = (row["township_name"] or "").removesuffix(CENTER_SUFFIX)
+    return "/".join(part for part in (township, row["village_name"], row["grid_name"]) if part)
 
 
 def source_label(row: dict, feeds: dict[str, str] | None = None) -> str:

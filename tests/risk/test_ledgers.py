@@ -214,7 +214,7 @@ def test_a_leader_reads_the_ledgers(client, world, leader, period, name):
             and "上月之前" not in body
             and "邻县" not in body
         )
-        assert "白河镇综治中心/白河村/白河村第三网格" in body
+        assert "白河镇/白河村/白河村第三网格" in body
     else:
         assert "测试县综治中心风险隐患台账（" in body
         assert "警情 P-1" in body and "每日走访" in body and "专班化解" in body
@@ -393,7 +393,7 @@ def test_the_dispute_ledger_xlsx_is_in_the_format_filed_upward(client, world, le
         "红色",
     )
     assert (first[7], first[8], first[9], first[10]) == (
-        "白河镇综治中心/白河村/白河村第三网格",
+        "白河镇/白河村/白河村第三网格",
         "县人民法院",
         "组织劳资双方调解",
         "已受理",
@@ -417,7 +417,7 @@ def test_the_risk_ledger_xlsx(client, world, leader, period):
     assert (watched[3], watched[4], watched[5], watched[6], watched[7]) == (
         "警情 P-1",
         "红色",
-        "白河镇综治中心/白河村",
+        "白河镇/白河村",
         "县人民法院",
         "每日走访",
     )
