@@ -325,6 +325,20 @@ def test_the_ledger_pages_take_the_same_queries_for_5_and_30_rows(
 PINNED_QUERIES = {"risk:ledger_disputes": 12, "risk:ledger_risks": 11}
 
 
+def test_the_dispute_ledger_pages_50_at_a_time(client, center, leader, period):
+    for n in range(55):
+        make_case(center=center, created=period.start + n * HOUR, risk_colour="blue", title=f"事项{n:02d}")
+    first = _get(client, leader, "risk:ledger_disputes", month=period.month_param)
+    assert first.context["page"].paginator.count == 55
+    assert len(first.context["page"].object_list) == 50
+    assert "共 55 件" in first.content.decode()
+    second = _get(client, leader, "risk:ledger_disputes", month=period.month_param, page=2)
+    body = second.content.decode()
+    assert len(second.context["page"].object_list) == 5
+    assert "<td>51</td>" in body and "<td>55</td>" in body
+    assert f"?{period.query}&page=1" in body  # the pager keeps the period
+
+
 def test_a_page_of_the_dispute_ledger_is_its_rows_in_order(world, center, period):
     everything = list(ledgers.dispute_ledger(center=center, start=period.start, end=period.end))
     ids = ledgers.dispute_ledger_ids(center=center, start=period.start, end=period.end)
