@@ -19,6 +19,7 @@ NAVIGATION = {
         (_("督办管理"), "supervision:order_list"),
         (_("电话回访"), "supervision:callbacks"),
         (_("统计报表"), "supervision:reports_dashboard"),
+        (_("两本台账"), "risk:ledger_disputes"),
         (_("案件查询"), "cases:search"),
         (_("受理登记"), "cases:intake"),
     ],
@@ -30,6 +31,7 @@ NAVIGATION = {
     ],
     Role.LEADER: [
         (_("督办报表"), "supervision:reports_dashboard"),
+        (_("两本台账"), "risk:ledger_disputes"),
         (_("督办管理"), "supervision:order_list"),
         (_("批示督办"), "supervision:order_issue"),
         (_("风险研判"), "risk:leads"),

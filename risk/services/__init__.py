@@ -9,4 +9,9 @@ from .decisions import (  # noqa: F401
     lead_watch,
 )
 from .ingest import MAX_BATCH, BatchOutcome, lead_ingest_batch  # noqa: F401
-from .risks import risk_entry_from_case, risk_entry_from_lead, risk_entry_resolve  # noqa: F401
+from .risks import (  # noqa: F401
+    risk_entry_from_case,
+    risk_entry_from_lead,
+    risk_entry_resolve,
+    risk_entry_update,
+)
