@@ -136,13 +136,27 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--cases", type=int, default=320, help="bring the center up to this many cases")
         parser.add_argument(
+            "--no-leads",
+            dest="leads",
+            action="store_false",
+            help="create the risk feed clients but take in no demo leads",
+        )
+        parser.add_argument(
+            "--redate-leads",
+            action="store_true",
+            help="date the demo leads back from today rather than from the day they were first made",
+        )
+        parser.add_argument(
             "--reset-passwords",
             action="store_true",
             help=f"set every demo user's password back to {PASSWORD}",
         )
 
-    def handle(self, *args, cases: int, reset_passwords: bool, **options):
+    def handle(
+        self, *args, cases: int, reset_passwords: bool, leads: bool = True, redate_leads=False, **options
+    ):
         started = time.monotonic()
+        password_hash = _PasswordHash(reset=reset_passwords)
         with transaction.atomic():
             county, _townships = seed_centers()
             departments = seed_departments(county)
@@ -150,7 +164,7 @@ class Command(BaseCommand):
             seed_deadline_rules()
             staff = seed_users(county, departments, reset_passwords=reset_passwords)
             seed_duty_board(county, staff.leader)
-            network = net.seed_network(county, password_hash_for=_PasswordHash(reset=reset_passwords))
+            network = net.seed_network(county, password_hash_for=password_hash)
         existing = demo_case_count(county)
         if existing >= cases:
             self.stdout.write(f"已有 {existing} 件案件（≥ {cases}），跳过案件生成。")
@@ -181,8 +195,55 @@ class Command(BaseCommand):
 
                 with _quiet_notifications():
                     seed_travel(network=network, county_staff=staff, stdout=self.stdout)
+        self._risk(county, staff, password_hash, leads=leads, redate=redate_leads)
         self._summary(county, time.monotonic() - started)
         self._logins(network)
+        self._feed_clients(county)
+
+    def _risk(self, county: Center, staff: DemoStaff, password_hash, *, leads: bool, redate: bool) -> None:
+        """The risk feeds' clients, a few thousand leads screened, and a few risks on the ledger (demo.risk)."""
+        from demo.risk import lead_counts, seed_risk
+        from risk.models import Feed
+
+        started = time.monotonic()
+        outcome = seed_risk(
+            county=county,
+            coordinator=staff.coordinator,
+            password_hash_for=password_hash,
+            leads=leads,
+            redate=redate,
+        )
+        if not leads:
+            return
+        held = lead_counts(county)
+        feeds = "，".join(f"{label} {held.get(value, 0)}" for value, label in Feed.choices)
+        done = "，".join(f"{k} {n}" for k, n in sorted(outcome.results.items()))
+        self.stdout.write(
+            f"风险研判演示数据：{county.name}线索 {sum(held.values())} 条（{feeds}）；本次接入 {done}；"
+            f"筛查 {outcome.screened} 条；风险隐患台账 {outcome.risks} 条。用时 {time.monotonic() - started:.1f} 秒。"
+        )
+
+    def _feed_clients(self, county: Center) -> None:
+        """Print the feed clients with their API tokens (as ``manage.py drf_create_token <user>`` would)."""
+        from risk.models import Feed, FeedClient
+
+        order = {feed: i for i, feed in enumerate(Feed.values)}
+        clients = sorted(
+            FeedClient.objects.filter(
+                center__path__startswith=county.path, user__auth_token__isnull=False
+            ).select_related("user__auth_token", "center"),
+            key=lambda cl: (cl.center.path, order.get(cl.feed, 9), cl.user.username),
+        )
+        if not clients:
+            return
+        self.stdout.write(
+            f"\n风险研判数据接入方（密码均为 {PASSWORD}；POST /api/v1/leads/<feed>/batch/，见 docs/risk.md）："
+        )
+        for client in clients:
+            self.stdout.write(
+                f"    {client.user.username:<24}{client.get_feed_display()} → {client.center.name:<12}"
+                f"Token {client.user.auth_token.key}"
+            )
 
     def _summary(self, county: Center, seconds: float) -> None:
         by_state = dict(
