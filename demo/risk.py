@@ -103,6 +103,13 @@ class Outcome:
 # --- Feed clients -------------------------------------------------------------------------------
 
 
+def demo_feed_usernames(townships) -> list[str]:
+    """Return the user names of the demo's feed clients: the county's four and a 民情 one per township."""
+    return [username for username, _feed, _name in rc.FEED_CLIENTS] + [
+        f"feed-public-{t.slug}" for t in townships if t.level == Level.TOWNSHIP
+    ]
+
+
 def seed_feed_clients(county: Center, townships: list[Center], *, password_hash_for) -> list[FeedClient]:
     """Create the county's four feed clients and a 民情 client (a grid members' account) per township.
 

@@ -49,7 +49,7 @@ def lead_rows() -> dict[str, int]:
 
 
 def test_feed_clients_have_tokens_and_the_demo_password(client):
-    output = seed("--cases", "0", "--no-leads")
+    output = seed("--cases", "0")  # the organisation only: feed clients, no leads
 
     county = Center.objects.get(code="420923")
     clients = {c.user.username: c for c in FeedClient.objects.select_related("user", "center")}
