@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from cases.models import Case, State
 from cases.tasks import notify_case_event
@@ -23,6 +24,7 @@ from common.tasks import skipping
 from demo import network as net
 from demo.content import COUNTY
 from demo.driving import SEED, DemoStaff, demo_case_count, generate_cases
+from demo.risk import demo_feed_usernames, lead_counts, seed_risk
 from departments.models import (
     Center,
     DeadlineRule,
@@ -35,6 +37,7 @@ from departments.models import (
     StaffProfile,
     Stage,
 )
+from risk.models import Feed, FeedClient
 
 PASSWORD = "zongzhi-demo"
 EMAIL_DOMAIN = net.EMAIL_DOMAIN
@@ -136,13 +139,27 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--cases", type=int, default=320, help="bring the center up to this many cases")
         parser.add_argument(
+            "--no-leads",
+            dest="leads",
+            action="store_false",
+            help="create the risk feed clients but take in no demo leads (nor does --cases 0)",
+        )
+        parser.add_argument(
+            "--redate-leads",
+            action="store_true",
+            help="date the demo leads back from today rather than from the day they were first made",
+        )
+        parser.add_argument(
             "--reset-passwords",
             action="store_true",
             help=f"set every demo user's password back to {PASSWORD}",
         )
 
-    def handle(self, *args, cases: int, reset_passwords: bool, **options):
+    def handle(
+        self, *args, cases: int, reset_passwords: bool, leads: bool = True, redate_leads=False, **options
+    ):
         started = time.monotonic()
+        password_hash = _PasswordHash(reset=reset_passwords)
         with transaction.atomic():
             county, _townships = seed_centers()
             departments = seed_departments(county)
@@ -150,7 +167,7 @@ class Command(BaseCommand):
             seed_deadline_rules()
             staff = seed_users(county, departments, reset_passwords=reset_passwords)
             seed_duty_board(county, staff.leader)
-            network = net.seed_network(county, password_hash_for=_PasswordHash(reset=reset_passwords))
+            network = net.seed_network(county, password_hash_for=password_hash)
         existing = demo_case_count(county)
         if existing >= cases:
             self.stdout.write(f"已有 {existing} 件案件（≥ {cases}），跳过案件生成。")
@@ -181,8 +198,51 @@ class Command(BaseCommand):
 
                 with _quiet_notifications():
                     seed_travel(network=network, county_staff=staff, stdout=self.stdout)
+        # Leads are made-up history like the cases: ``--cases 0`` loads the organisation (and feed clients) only.
+        self._risk(county, staff, password_hash, leads=leads and cases > 0, redate=redate_leads)
         self._summary(county, time.monotonic() - started)
         self._logins(network)
+        self._feed_clients(network)
+
+    def _risk(self, county: Center, staff: DemoStaff, password_hash, *, leads: bool, redate: bool) -> None:
+        """The risk feeds' clients, a few thousand leads screened, and a few risks on the ledger (demo.risk)."""
+        started = time.monotonic()
+        outcome = seed_risk(
+            county=county,
+            coordinator=staff.coordinator,
+            password_hash_for=password_hash,
+            leads=leads,
+            redate=redate,
+        )
+        if not leads:
+            return
+        held = lead_counts(county)
+        feeds = "，".join(f"{label} {held.get(value, 0)}" for value, label in Feed.choices)
+        done = "，".join(f"{k} {n}" for k, n in sorted(outcome.results.items()))
+        self.stdout.write(
+            f"风险研判演示数据：{county.name}线索 {sum(held.values())} 条（{feeds}）；本次接入 {done}；"
+            f"筛查 {outcome.screened} 条；风险隐患台账 {outcome.risks} 条。用时 {time.monotonic() - started:.1f} 秒。"
+        )
+
+    def _feed_clients(self, network: net.Network) -> None:
+        """Print the demo's feed clients with their API tokens (as ``manage.py drf_create_token <user>`` would)."""
+        by_center = _demo_feed_clients(network)
+        if not by_center:
+            return
+        self.stdout.write(
+            f"\n风险研判数据接入方（密码均为 {PASSWORD}；POST /api/v1/leads/<feed>/batch/，见 docs/risk.md）："
+        )
+        tokens = dict(
+            Token.objects.filter(
+                user__feed_client__in=[c for cs in by_center.values() for c in cs]
+            ).values_list("user_id", "key")
+        )
+        for center in sorted(by_center, key=lambda c: c.path):
+            for client in by_center[center]:
+                self.stdout.write(
+                    f"    {client.user.username:<24}{client.get_feed_display()} → {center.name:<12}"
+                    f"Token {tokens.get(client.user_id, '')}"
+                )
 
     def _summary(self, county: Center, seconds: float) -> None:
         by_state = dict(
@@ -231,12 +291,30 @@ class Command(BaseCommand):
             # The city, then the main county and its townships, then the rest, each by path.
             return (center.level != "city", not center.is_within(network.county), center.path)
 
-        for center in sorted(by_center, key=tree_order):
+        feeds = _demo_feed_clients(network)
+        for center in sorted(set(by_center) | set(feeds), key=tree_order):
             self.stdout.write(f"\n  {center.name}（{center.get_level_display()}，{center.code}）")
-            rows = sorted(by_center[center], key=lambda p: (order.get(p.role, 9), p.department_id or 0, p.pk))
+            rows = sorted(
+                by_center.get(center, []), key=lambda p: (order.get(p.role, 9), p.department_id or 0, p.pk)
+            )
             for profile in rows:
                 where = f" · {profile.department.name}" if profile.department else ""
                 self.stdout.write(f"    {profile.user.username:<36}{profile.get_role_display()}{where}")
+            for client in feeds.get(center, []):
+                self.stdout.write(f"    {client.user.username:<36}数据接入方 · {client.get_feed_display()}")
+
+
+def _demo_feed_clients(network: net.Network) -> dict[Center, list]:
+    """Return center → the demo's risk feed clients there (demo.risk), in the feeds' order."""
+    order = {feed: i for i, feed in enumerate(Feed.values)}
+    clients = FeedClient.objects.filter(
+        center__path__startswith=network.city.path,
+        user__username__in=demo_feed_usernames(network.townships.values()),
+    ).select_related("user", "center")
+    by_center: dict[Center, list] = {}
+    for client in sorted(clients, key=lambda cl: (order.get(cl.feed, 9), cl.user.username)):
+        by_center.setdefault(client.center, []).append(client)
+    return by_center
 
 
 # The travel services of issue 13: seed_demo adds the travelling cases once they all exist.
