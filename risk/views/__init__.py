@@ -1,0 +1,1 @@
+"""Staff pages of the risk app; one module per page group (grading, …)."""
