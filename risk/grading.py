@@ -59,7 +59,8 @@ MAX_WORD_SHARE = 0.5  # words in more than half of the cases say nothing
 MAX_FACTORS = 5
 DEFAULT_MIN_CASES = 200
 DEFAULT_MIN_POSITIVES = 20
-_HAS_DIGIT = re.compile(r"\d")
+# Digits say nothing general; 某 marks an anonymised person (姚某, 某某).
+_NOT_A_WORD = re.compile(r"\d|某")
 
 
 class GradingError(DomainError):
@@ -284,7 +285,8 @@ def _training_subjects(center: Center, rows: list[dict]) -> tuple[dict[int, Subj
         party_rows.append((case_id, created_at, id_index, phone_index))
         keys_of[case_id] += _person_keys(id_index, phone_index)
         if name:
-            names.add(name)
+            # The full name and the given name (秀英 of 王秀英, 海燕 of 欧阳海燕): no person's name is a word.
+            names.update({name, name[1:] if len(name) <= 3 else name[2:]})
     history = _count_earlier(
         party_rows, {r["id"]: (keys_of.get(r["id"], []), r["created_at"], r["id"]) for r in rows}
     )
@@ -307,7 +309,7 @@ def _training_subjects(center: Center, rows: list[dict]) -> tuple[dict[int, Subj
 def _vocabulary(
     word_sets: list[set[str]], excluded: set[str], *, min_count: int, max_words: int
 ) -> list[str]:
-    """Return the most frequent informative words: in ≥ min_count cases, not in most, no digits, no names."""
+    """Return the most frequent informative words: in ≥ min_count cases, not in most, no digits, no people's names."""
     counts = Counter()
     for words in word_sets:
         counts.update(words)
@@ -315,7 +317,7 @@ def _vocabulary(
     kept = [
         (n, word)
         for word, n in counts.items()
-        if min_count <= n <= ceiling and not _HAS_DIGIT.search(word) and word not in excluded
+        if min_count <= n <= ceiling and not _NOT_A_WORD.search(word) and word not in excluded
     ]
     kept.sort(key=lambda item: (-item[0], item[1]))
     return [word for _n, word in kept[:max_words]]

@@ -405,3 +405,9 @@ def test_the_monthly_retraining_is_scheduled(db):
 
     task = PeriodicTask.objects.get(task="risk.train_grading")
     assert task.crontab.day_of_month == "1"
+
+
+def test_the_vocabulary_keeps_frequent_words_and_no_names_digits_or_anonymised_people():
+    docs = [{"讨薪", "秀英", "姚某", "36", "工地"}] * 6 + [{"聚集"}] * 4 + [{"其他"}] * 6
+    vocabulary = grading._vocabulary(docs, {"王秀英", "秀英"}, min_count=5, max_words=10)
+    assert vocabulary == ["其他", "工地", "讨薪"]
