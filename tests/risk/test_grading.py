@@ -391,13 +391,17 @@ def test_the_page_refuses_liaisons_and_hides_other_branches(client, liaison, cen
 
 
 def test_the_admin_lists_models_read_only(client, center, django_user_model):
-    make_model(center)
+    model = make_model(center)
     admin = django_user_model.objects.create_superuser("root", "root@example.cn", "x")
     client.force_login(admin)
     response = client.get("/admin/risk/gradingmodel/")
     assert response.status_code == 200
     assert "41.0%" in response.content.decode()
     assert client.get("/admin/risk/gradingmodel/add/").status_code == 403
+    page = client.get(f"/admin/risk/gradingmodel/{model.pk}/change/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "词语：讨薪: +2.000" in body and 'name="_save"' not in body
 
 
 def test_the_monthly_retraining_is_scheduled(db):
