@@ -5,10 +5,13 @@ from celery import shared_task
 
 @shared_task(name="risk.screen_leads")
 def screen_leads_task(lead_ids: list[int]) -> int:
-    """Screen the leads of one batch (after it is taken in)."""
+    """Screen the leads of one batch (after it is taken in), then grade them (risk.grading)."""
+    from .grading import grade_leads
     from .screening import screen_leads
 
-    return screen_leads(lead_ids)
+    screened = screen_leads(lead_ids)
+    grade_leads(lead_ids)
+    return screened
 
 
 @shared_task(name="risk.rescreen_all")
@@ -17,3 +20,11 @@ def rescreen_all_task() -> int:
     from .screening import screen_leads
 
     return screen_leads(None)
+
+
+@shared_task(name="risk.train_grading")
+def train_grading_task() -> dict[str, str]:
+    """Retrain every county center's grading model on its closed cases (monthly)."""
+    from .grading import train_counties
+
+    return train_counties()

@@ -5,6 +5,7 @@ from django.urls import path
 from .views import grid, imports
 from .views import queue
 from .views import ledgers
+from .views import grading
 
 app_name = "risk"
 
@@ -28,4 +29,5 @@ urlpatterns: list = [
     path("ledgers/risks/<int:pk>/", ledgers.risk_entry_edit, name="risk_entry_edit"),
     path("ledgers/risks/<int:pk>/resolve/", ledgers.risk_entry_resolve_view, name="risk_entry_resolve"),
     path("map/", ledgers.risk_map, name="risk_map"),
+    path("cases/<str:code>/grading/", grading.case_grading, name="case_grading"),
 ]
