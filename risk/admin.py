@@ -1,10 +1,15 @@
 from django import forms
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _grading_
 
+from cases.admin_search import ReadOnlyAdminMixin
 from cases.models import RiskColour
+from departments.admin_scope import CenterScopedAdminMixin
 
-from .models import ColourThreshold, ScreeningRule
+from .models import ColourThreshold, FeedClient, GradingModel, Lead, LeadEvent, LeadPerson, ScreeningRule
 from .screening import example_params, params_errors, template_errors
 from .services.rules import screening_rules_changed
 
@@ -98,15 +103,7 @@ class ColourThresholdAdmin(RescreenOnChangeMixin, admin.ModelAdmin):
 
 
 # ===== end of screening rules =====================================================================
-from django.contrib import admin
-from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.translation import gettext_lazy as _
 
-from cases.admin_search import ReadOnlyAdminMixin
-from departments.admin_scope import CenterScopedAdminMixin
-
-from .models import FeedClient, Lead, LeadEvent, LeadPerson
 
 # --- Ingestion (issue 14, ingest slice): feed clients, leads (read-only), their log -------------
 
@@ -182,13 +179,8 @@ class LeadAdmin(CenterScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 # --- end of the ingest slice's registrations ---------------------------------------------------
-from django.contrib import admin
 
 # --- Grading models (risk.grading): read-only, with their held-out metrics --------------------------
-from django.utils.html import format_html_join
-from django.utils.translation import gettext_lazy as _grading_
-
-from .models import GradingModel
 
 
 def _percent(value) -> str:

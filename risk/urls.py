@@ -2,10 +2,7 @@
 
 from django.urls import path
 
-from .views import grid, imports
-from .views import queue
-from .views import ledgers
-from .views import grading
+from .views import grading, grid, imports, ledgers, queue
 
 app_name = "risk"
 

@@ -4,7 +4,7 @@ import json
 
 from django.db import migrations
 
-RETRAIN = "风险研判：每月重新训练风险分级模型（1 日 03:30）"
+RETRAIN = "风险研判：重新训练风险分级模型"
 
 
 def forwards(apps, schema_editor):
